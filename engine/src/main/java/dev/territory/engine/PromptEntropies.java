@@ -1,0 +1,29 @@
+package dev.territory.engine;
+
+/**
+ * The entropies of one prompt.
+ *
+ * @param promptIndex position of the prompt in the request
+ * @param inputIds token ids, padded to max length
+ * @param attentionMask 1 for real tokens, 0 for padding
+ * @param entropies normalized entropy per [layer][head] under the request's protocol
+ * @param sinkMass per [layer][head]: mean attention weight on the first token (over the protocol's query rows)
+ * @param rowEntropy per [layer][head]: mean over the real query rows of each row's entropy in bits, divided by
+ *     log2 of the keys that row can attend to (0 for rows with one key) (Clark et al. 2019)
+ */
+public record PromptEntropies(
+        int promptIndex, int[] inputIds, int[] attentionMask, float[][] entropies, float[][] sinkMass, float[][] rowEntropy) {
+
+    public PromptEntropies(int promptIndex, int[] inputIds, int[] attentionMask, float[][] entropies) {
+        this(promptIndex, inputIds, attentionMask, entropies, null, null);
+    }
+
+    /** Number of real (non-padding) tokens. */
+    public int tokenCount() {
+        int n = 0;
+        for (int m : attentionMask) {
+            n += m;
+        }
+        return n;
+    }
+}
