@@ -1,0 +1,89 @@
+package dev.territory.contracts;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The {@code [layer][head]} normalized attention entropies of one prompt, for one seed of one
+ * model of one run (topic {@link Topics#ENTROPY_VECTORS}, key = {@link Keys#runRoleSeed}).
+ *
+ * <p>{@code entropies} is {@code numLayers * numHeads} little-endian float32 values, row-major
+ * (layer by layer), base64: exact, and about a third of the size of decimal JSON before the
+ * producer's zstd compression. {@link #entropyMatrix()} decodes and checks the length.
+ *
+ * @param seed the seed of this repetition
+ * @param seeds every seed of the run, so an aggregator knows when a role is complete
+ * @param promptIndex 0-based index of the prompt in the run's prompt list
+ * @param promptCount number of prompts of the run: the (run, role, seed) aggregate is complete with this many
+ * @param tokenCount real (non-padding) tokens of the prompt
+ * @param modelType the model's {@code model_type} (config.json)
+ * @param engineVersion version of the engine that computed the numbers
+ */
+public record EntropyVectorComputed(
+        String eventId,
+        int schemaVersion,
+        Instant occurredAt,
+        String runId,
+        Role role,
+        int seed,
+        List<Integer> seeds,
+        int promptIndex,
+        int promptCount,
+        int tokenCount,
+        String modelType,
+        int numLayers,
+        int numHeads,
+        int numKvHeads,
+        String dtype,
+        String protocol,
+        String engineVersion,
+        String entropies)
+        implements TerritoryEvent {
+
+    private static final String E = "EntropyVectorComputed";
+
+    public EntropyVectorComputed {
+        Fields.header(E, eventId, schemaVersion, occurredAt, runId);
+        Fields.required(E, "role", role);
+        seeds = List.copyOf(Fields.required(E, "seeds", seeds));
+        if (!seeds.contains(seed)) {
+            throw new IllegalArgumentException(E + ": seed " + seed + " is not among the run's seeds " + seeds);
+        }
+        Fields.positive(E, "promptCount", promptCount);
+        if (promptIndex < 0 || promptIndex >= promptCount) {
+            throw new IllegalArgumentException(E + ": promptIndex " + promptIndex + " outside 0.." + (promptCount - 1));
+        }
+        Fields.nonNegative(E, "tokenCount", tokenCount);
+        Fields.required(E, "modelType", modelType);
+        Fields.positive(E, "numLayers", numLayers);
+        Fields.positive(E, "numHeads", numHeads);
+        Fields.positive(E, "numKvHeads", numKvHeads);
+        if (numHeads % numKvHeads != 0) {
+            throw new IllegalArgumentException(E + ": numKvHeads " + numKvHeads + " does not divide numHeads " + numHeads);
+        }
+        Fields.required(E, "dtype", dtype);
+        Fields.required(E, "protocol", protocol);
+        Fields.required(E, "engineVersion", engineVersion);
+        Fields.required(E, "entropies", entropies);
+    }
+
+    /** Builds the event with its deterministic id: a recomputed vector has the id of the first one. */
+    public static EntropyVectorComputed of(String runId, Role role, int seed, List<Integer> seeds, int promptIndex,
+            int promptCount, int tokenCount, String modelType, int numKvHeads, String dtype, String protocol,
+            String engineVersion, float[][] entropies) {
+        return new EntropyVectorComputed(
+                Fields.deterministicId("vector", runId, role.id(), Integer.toString(seed), Integer.toString(promptIndex)),
+                SCHEMA_VERSION, Instant.now(), runId, role, seed, seeds, promptIndex, promptCount, tokenCount,
+                modelType, entropies.length, entropies.length == 0 ? 0 : entropies[0].length, numKvHeads, dtype,
+                protocol, engineVersion, Float32Codec.encode(entropies));
+    }
+
+    /** The entropies as {@code [numLayers][numHeads]}; fails naming both lengths if the payload has the wrong size. */
+    public float[][] entropyMatrix() {
+        return Float32Codec.decode(entropies, numLayers, numHeads);
+    }
+
+    public String key() {
+        return Keys.runRoleSeed(runId, role, seed);
+    }
+}

@@ -1,0 +1,151 @@
+package dev.territory.contracts;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import java.io.IOException;
+import java.lang.reflect.RecordComponent;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * JSON for every event, strictly read: the {@code type} must be known, {@code schemaVersion} must
+ * be {@link TerritoryEvent#SCHEMA_VERSION}, unknown fields are refused, every number field must be
+ * present, and the records' own checks run. Every failure is an {@link EventFormatException}
+ * whose message names the event type and the field.
+ */
+public final class EventCodec {
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder()
+            .addModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+
+    private static final Map<String, Class<? extends TerritoryEvent>> TYPES = Map.of(
+            "RunRequested", RunRequested.class,
+            "ModelJobRequested", ModelJobRequested.class,
+            "EntropyVectorComputed", EntropyVectorComputed.class,
+            "RunProgress", RunProgress.class,
+            "SeedMetricsComputed", SeedMetricsComputed.class,
+            "RoleMetricsComputed", RoleMetricsComputed.class,
+            "RunCompleted", RunCompleted.class,
+            "RunFailed", RunFailed.class);
+
+    private EventCodec() {}
+
+    /** The mapper the codec uses (Java time as ISO-8601 strings); shared so that callers write the same JSON. */
+    public static ObjectMapper mapper() {
+        return MAPPER;
+    }
+
+    public static byte[] encode(TerritoryEvent event) {
+        try {
+            return MAPPER.writerFor(TerritoryEvent.class).writeValueAsBytes(event);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + event.getClass().getSimpleName() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public static String encodeToString(TerritoryEvent event) {
+        return new String(encode(event), StandardCharsets.UTF_8);
+    }
+
+    public static TerritoryEvent decode(String json) {
+        return decode(json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public static <T extends TerritoryEvent> T decode(byte[] json, Class<T> expected) {
+        TerritoryEvent event = decode(json);
+        if (!expected.isInstance(event)) {
+            throw new EventFormatException("expected a " + expected.getSimpleName() + ", got a "
+                    + event.getClass().getSimpleName());
+        }
+        return expected.cast(event);
+    }
+
+    public static TerritoryEvent decode(byte[] json) {
+        if (json == null) {
+            throw new EventFormatException("empty message (null payload)");
+        }
+        JsonNode tree;
+        try {
+            tree = MAPPER.readTree(json);
+        } catch (IOException e) {
+            throw new EventFormatException("not JSON: " + firstLine(e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
+        }
+        if (tree == null || !tree.isObject()) {
+            throw new EventFormatException("not a JSON object");
+        }
+        JsonNode typeNode = tree.get("type");
+        if (typeNode == null || !typeNode.isTextual()) {
+            throw new EventFormatException("missing field 'type' (one of " + TYPES.keySet() + ")");
+        }
+        String type = typeNode.asText();
+        Class<? extends TerritoryEvent> cls = TYPES.get(type);
+        if (cls == null) {
+            throw new EventFormatException("unknown event type '" + type + "' (known: " + TYPES.keySet() + ")");
+        }
+        JsonNode version = tree.get("schemaVersion");
+        if (version == null) {
+            throw new EventFormatException(type + ": missing field 'schemaVersion'");
+        }
+        if (!version.canConvertToExactIntegral() || version.asInt() != TerritoryEvent.SCHEMA_VERSION) {
+            throw new EventFormatException(type + ": unsupported schemaVersion " + version
+                    + " (this build reads " + TerritoryEvent.SCHEMA_VERSION + ")");
+        }
+        requirePrimitives(type, cls, tree);
+        try {
+            return MAPPER.treeToValue(tree, TerritoryEvent.class);
+        } catch (ValueInstantiationException e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            throw new EventFormatException(cause.getMessage(), e);
+        } catch (UnrecognizedPropertyException e) {
+            throw new EventFormatException(type + ": unknown field '" + e.getPropertyName() + "'", e);
+        } catch (JsonProcessingException e) {
+            String path = e instanceof com.fasterxml.jackson.databind.JsonMappingException m ? m.getPathReference() : "";
+            throw new EventFormatException(type + ": " + firstLine(e.getOriginalMessage()) + " at " + path, e);
+        } catch (IllegalArgumentException e) {
+            throw new EventFormatException(type + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Best effort: the {@code runId} of a message that may not decode, so a failure can still name its run. */
+    public static Optional<String> runIdOf(byte[] json) {
+        try {
+            JsonNode runId = MAPPER.readTree(json).get("runId");
+            return runId != null && runId.isTextual() && !runId.asText().isBlank() ? Optional.of(runId.asText())
+                    : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Jackson gives absent int fields the value 0; a missing number must be an error, not a zero. */
+    private static void requirePrimitives(String type, Class<?> cls, JsonNode tree) {
+        if (!cls.isRecord() || !tree.isObject()) {
+            return;
+        }
+        for (RecordComponent component : cls.getRecordComponents()) {
+            JsonNode value = tree.get(component.getName());
+            if (component.getType().isPrimitive() && (value == null || value.isNull())) {
+                throw new EventFormatException(type + ": missing field '" + component.getName() + "'");
+            }
+            if (value != null && component.getType().isRecord()) {
+                requirePrimitives(type + "." + component.getName(), component.getType(), value);
+            }
+        }
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse(s);
+    }
+}
