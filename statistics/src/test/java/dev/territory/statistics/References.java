@@ -38,8 +38,28 @@ final class References {
         return list(repoRoot().resolve("statistics/src/test/resources/synthetic"));
     }
 
+    /** testdata/hf-extra/&lt;case&gt;/reference/*.json (extra HF cases, same layout), if present. */
+    static List<Path> extraReferences() {
+        Path extra = repoRoot().resolve("testdata/hf-extra");
+        if (!Files.isDirectory(extra)) {
+            return List.of();
+        }
+        try (Stream<Path> cases = Files.list(extra)) {
+            List<Path> all = new ArrayList<>();
+            for (Path c : cases.filter(Files::isDirectory).sorted().toList()) {
+                if (Files.isDirectory(c.resolve("reference"))) {
+                    all.addAll(list(c.resolve("reference")));
+                }
+            }
+            return all;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static List<Path> all() {
         List<Path> all = new ArrayList<>(fixtureReferences());
+        all.addAll(extraReferences());
         all.addAll(syntheticReferences());
         return all;
     }
