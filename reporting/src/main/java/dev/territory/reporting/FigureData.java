@@ -1,0 +1,68 @@
+package dev.territory.reporting;
+
+/**
+ * The numbers the six panels of the notebook's figure (cell 8) show.
+ *
+ * @param runModel display name of this run's model (e.g. "llama3-gqa-base")
+ * @param runArchitecture attention label of this run from config ("GQA 4:1")
+ * @param referenceModel display name of the reference
+ * @param referenceArchitecture attention label of the reference from its config
+ * @param referenceBaseSi reference base specialization index
+ * @param referenceInstructSi reference instruct specialization index
+ * @param baseSi this run's base specialization index
+ * @param instructSi this run's instruct specialization index
+ * @param baseGroup within-group variance, between-group variance, within/between ratio (base)
+ * @param instructGroup the same for instruct
+ * @param baseLayerVariances head variance per layer (base)
+ * @param instructLayerVariances head variance per layer (instruct)
+ * @param baseCorrelation head correlation matrix (base)
+ * @param instructCorrelation head correlation matrix (instruct)
+ * @param groupSize query heads per KV group (lines drawn every groupSize heads)
+ * @param verdict verdict code shown in the figure's title
+ */
+public record FigureData(
+        String runModel,
+        String runArchitecture,
+        String referenceModel,
+        String referenceArchitecture,
+        double referenceBaseSi,
+        double referenceInstructSi,
+        double baseSi,
+        double instructSi,
+        double[] baseGroup,
+        double[] instructGroup,
+        double[] baseLayerVariances,
+        double[] instructLayerVariances,
+        double[][] baseCorrelation,
+        double[][] instructCorrelation,
+        int groupSize,
+        String verdict) {
+
+    public static FigureData of(RunReport r) {
+        var b = r.base();
+        var i = r.instruct();
+        ModelSummary m = r.description().base();
+        ComparisonReference ref = r.reference();
+        String refArch = ref.queryHeads() == null ? ref.claimedArchitecture()
+                : Architecture.kind(ref.queryHeads(), ref.kvHeads()) + " " + Architecture.ratio(ref.queryHeads(), ref.kvHeads());
+        return new FigureData(
+                m.name(),
+                m.attentionKind() + " " + Architecture.ratio(m.numQueryHeads(), m.numKvHeads()),
+                ref.model(),
+                refArch,
+                ref.baseSpecialization(),
+                ref.instructSpecialization(),
+                b.specialization().specializationIndex(),
+                i.specialization().specializationIndex(),
+                new double[] {b.gqaMetrics().withinGroupVariance(), b.gqaMetrics().betweenGroupVariance(),
+                    b.gqaMetrics().withinBetweenRatio()},
+                new double[] {i.gqaMetrics().withinGroupVariance(), i.gqaMetrics().betweenGroupVariance(),
+                    i.gqaMetrics().withinBetweenRatio()},
+                b.specialization().layerVariances(),
+                i.specialization().layerVariances(),
+                b.specialization().headCorrelationMatrix(),
+                i.specialization().headCorrelationMatrix(),
+                b.gqaMetrics().groupSize(),
+                r.verdict().code());
+    }
+}

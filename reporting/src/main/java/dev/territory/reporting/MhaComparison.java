@@ -1,0 +1,64 @@
+package dev.territory.reporting;
+
+/**
+ * The notebook's cell-7 comparison of this run with a reference: do the fine-tuning effects on the
+ * specialization index and on the head correlation point the same way? The direction test is the
+ * notebook's {@code (ref > 0) == (run > 0)}, so a delta of exactly 0 counts as "not up".
+ */
+public record MhaComparison(
+        String referenceModel,
+        String referenceArchitecture,
+        String referenceVerdict,
+        double referenceDeltaSpecialization,
+        double referenceDeltaCorrelation,
+        String runModel,
+        String runArchitecture,
+        String runVerdict,
+        double runDeltaSpecialization,
+        double runDeltaCorrelation,
+        boolean sameDirectionSpecialization,
+        boolean sameDirectionCorrelation,
+        String referenceSource) {
+
+    public static MhaComparison of(ComparisonReference reference, String runModel, String runArchitecture,
+            String runVerdict, double runDeltaSpecialization, double runDeltaCorrelation) {
+        return new MhaComparison(
+                reference.model(),
+                reference.architectureFromConfig(),
+                reference.verdict(),
+                reference.deltaSpecialization(),
+                reference.deltaCorrelation(),
+                runModel,
+                runArchitecture,
+                runVerdict,
+                runDeltaSpecialization,
+                runDeltaCorrelation,
+                (reference.deltaSpecialization() > 0) == (runDeltaSpecialization > 0),
+                (reference.deltaCorrelation() > 0) == (runDeltaCorrelation > 0),
+                reference.source());
+    }
+
+    public boolean architectureInvariant() {
+        return sameDirectionSpecialization && sameDirectionCorrelation;
+    }
+
+    /** The notebook's interpretation, with the architectures named as their configs give them. */
+    public String interpretation() {
+        String pairLabel = referenceArchitecture + " (" + referenceModel + ") and " + runArchitecture + " (" + runModel + ")";
+        if (architectureInvariant()) {
+            String s = "ARCHITECTURE-INVARIANT: " + pairLabel
+                    + " show the same direction of fine-tuning effect on specialization and head correlation.";
+            if (referenceArchitecture.equals(runArchitecture)) {
+                s += " Both are " + runArchitecture + ", so this says nothing about MHA versus GQA.";
+            }
+            return s;
+        }
+        String s = "ARCHITECTURE-DEPENDENT: " + pairLabel + " show different directions of fine-tuning effect ("
+                + (sameDirectionSpecialization ? "same" : "opposite") + " for specialization, "
+                + (sameDirectionCorrelation ? "same" : "opposite") + " for head correlation).";
+        if (referenceArchitecture.equals(runArchitecture)) {
+            s += " Both are " + runArchitecture + ", so the difference is not due to KV sharing.";
+        }
+        return s;
+    }
+}
