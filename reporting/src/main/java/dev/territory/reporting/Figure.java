@@ -65,6 +65,8 @@ public record Figure(byte[] png, String svg, int width, int height) {
     static final Color INSTRUCT = new Color(0xe7, 0x4c, 0x3c);
     static final Color POSITIVE = new Color(0, 128, 0);
     static final Color NEGATIVE = new Color(200, 0, 0);
+    /** Opaque pale yellow behind the lines (the notebook: yellow at alpha 0.2). */
+    static final Color L_STAR = new Color(255, 244, 153);
     static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 17);
     static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 15);
     static final Font TICK = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
@@ -232,7 +234,8 @@ public record Figure(byte[] png, String svg, int width, int height) {
         int numLayers = d.baseLayerVariances().length;
         int third = numLayers / 3;
         IntervalMarker lStar = new IntervalMarker(third, 2 * third);
-        lStar.setPaint(new Color(255, 235, 0, 90));
+        lStar.setPaint(L_STAR);
+        lStar.setAlpha(1.0f);
         lStar.setLabel("L* region (middle third)");
         lStar.setLabelFont(TICK);
         lStar.setLabelAnchor(org.jfree.chart.ui.RectangleAnchor.TOP);
