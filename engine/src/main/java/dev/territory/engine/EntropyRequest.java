@@ -6,8 +6,15 @@ package dev.territory.engine;
  * @param maxLength prompts are truncated and right-padded to this many tokens
  * @param protocol how attention is reduced to entropies
  * @param batchSize prompts per forward pass (results do not depend on it)
+ * @param rowEntropies also compute each head's mean per-row entropy ({@link PromptEntropies#rowEntropy})
  */
-public record EntropyRequest(int maxLength, Protocol protocol, int batchSize) {
+public record EntropyRequest(int maxLength, Protocol protocol, int batchSize, boolean rowEntropies) {
+
+    /** A request without the per-row entropy extra (which costs one more pass over the probabilities). */
+    public EntropyRequest(int maxLength, Protocol protocol, int batchSize) {
+        this(maxLength, protocol, batchSize, false);
+    }
+
     public EntropyRequest {
         if (maxLength < 1) {
             throw new IllegalArgumentException("maxLength must be >= 1, got " + maxLength);

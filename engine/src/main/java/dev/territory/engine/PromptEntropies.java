@@ -8,8 +8,8 @@ package dev.territory.engine;
  * @param attentionMask 1 for real tokens, 0 for padding
  * @param entropies normalized entropy per [layer][head] under the request's protocol
  * @param sinkMass per [layer][head]: mean attention weight on the first token (over the protocol's query rows)
- * @param rowEntropy per [layer][head]: mean over the real query rows of each row's entropy in bits, divided by
- *     log2 of the keys that row can attend to (0 for rows with one key) (Clark et al. 2019)
+ * @param rowEntropy per [layer][head]: mean over the real query rows of each row's entropy in bits
+ *     (Clark et al. 2019); null unless the request asked for it
  */
 public record PromptEntropies(
         int promptIndex, int[] inputIds, int[] attentionMask, float[][] entropies, float[][] sinkMass, float[][] rowEntropy) {

@@ -1,16 +1,211 @@
 package dev.territory.engine.decoder;
 
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import dev.territory.engine.ComputeDtype;
 import dev.territory.engine.EngineOptions;
+import dev.territory.engine.EntropyRequest;
 import dev.territory.engine.LoadedModel;
+import dev.territory.engine.ModelArchitecture;
 import dev.territory.engine.ModelException;
+import dev.territory.engine.ProgressListener;
+import dev.territory.engine.PromptEntropies;
+import dev.territory.engine.Protocol;
+import dev.territory.engine.WeightFile;
+import dev.territory.engine.config.ModelConfig;
+import dev.territory.engine.entropy.ColumnStatistics;
+import dev.territory.engine.entropy.HeadEntropy;
+import dev.territory.engine.tokenize.PromptTokenizer;
+import dev.territory.engine.weights.WeightStore;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
-/** A loaded Llama-style decoder (placeholder while the forward pass lands). */
-public final class DecoderModel {
-    private DecoderModel() {}
+/** A model directory loaded on the engine's device: config, tokenizer and decoder weights. */
+public final class DecoderModel implements LoadedModel {
 
+    /** Live (B, H, C, T) float32 arrays per attention chunk: scores, exp, probabilities, one spare. */
+    private static final int CHUNK_TEMPORARIES = 4;
+
+    private final ModelConfig config;
+    private final ModelArchitecture architecture;
+    private final List<WeightFile> weightFiles;
+    private final PromptTokenizer tokenizer;
+    private final Decoder decoder;
+    private final NDManager manager;
+    private final EngineOptions options;
+
+    private DecoderModel(ModelConfig config, ModelArchitecture architecture, List<WeightFile> weightFiles,
+            PromptTokenizer tokenizer, Decoder decoder, NDManager manager, EngineOptions options) {
+        this.config = config;
+        this.architecture = architecture;
+        this.weightFiles = weightFiles;
+        this.tokenizer = tokenizer;
+        this.decoder = decoder;
+        this.manager = manager;
+        this.options = options;
+    }
+
+    /** Validates config, weights and tokenizer of {@code modelDir}, then loads the weights. */
     public static LoadedModel load(Path modelDir, NDManager manager, EngineOptions options) throws ModelException {
-        throw new ModelException(modelDir + ": model loading is not implemented yet");
+        if (!Files.isDirectory(modelDir)) {
+            throw new ModelException(modelDir + ": not a directory");
+        }
+        ModelConfig config = ModelConfig.read(modelDir);
+        try (WeightStore store = WeightStore.open(modelDir)) {
+            Decoder.validate(config, store, modelDir.toString());
+            PromptTokenizer tokenizer = PromptTokenizer.open(modelDir, config.eosTokenId());
+            try {
+                DataType dtype = options.computeDtype() == ComputeDtype.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT32;
+                Decoder decoder = Decoder.load(config, store, manager, dtype);
+                return new DecoderModel(config, config.architecture(store.storageDtype()), store.weightFiles(),
+                        tokenizer, decoder, manager, options);
+            } catch (ModelException | RuntimeException e) {
+                tokenizer.close();
+                throw e;
+            }
+        }
+    }
+
+    @Override
+    public ModelArchitecture architecture() {
+        return architecture;
+    }
+
+    @Override
+    public List<WeightFile> weightFiles() {
+        return weightFiles;
+    }
+
+    /** Query rows per attention chunk for a batch of {@code batch} prompts of {@code tokens} tokens. */
+    public int chunkSize(int batch, int tokens) {
+        if (options.chunkSizeOverride() > 0) {
+            return Math.min(options.chunkSizeOverride(), tokens);
+        }
+        long perRow = (long) batch * config.numHeads() * tokens * 4L * CHUNK_TEMPORARIES;
+        long rows = options.memoryBudgetBytes() / Math.max(perRow, 1);
+        return (int) Math.max(1, Math.min(tokens, rows));
+    }
+
+    @Override
+    public List<PromptEntropies> computeEntropies(List<String> prompts, EntropyRequest request, ProgressListener progress)
+            throws ModelException {
+        ProgressListener listener = progress == null ? ProgressListener.NONE : progress;
+        List<PromptTokenizer.Tokens> tokens = tokenize(prompts, request.maxLength());
+        List<PromptEntropies> out = new ArrayList<>(prompts.size());
+        for (int start = 0; start < tokens.size(); start += request.batchSize()) {
+            List<PromptTokenizer.Tokens> batch = tokens.subList(start, Math.min(tokens.size(), start + request.batchSize()));
+            out.addAll(runBatch(start, batch, request));
+            listener.promptsDone(out.size(), prompts.size());
+        }
+        return out;
+    }
+
+    @Override
+    public int forwardOnly(List<String> prompts, EntropyRequest request) throws ModelException {
+        List<PromptTokenizer.Tokens> tokens = tokenize(prompts, request.maxLength());
+        for (int start = 0; start < tokens.size(); start += request.batchSize()) {
+            List<PromptTokenizer.Tokens> batch = tokens.subList(start, Math.min(tokens.size(), start + request.batchSize()));
+            try (NDManager scope = manager.newSubManager()) {
+                decoder.forward(scope, ids(batch), masks(batch), null, chunkSize(batch.size(), request.maxLength()))
+                        .sum().getFloat(); // wait for the device
+            }
+        }
+        return tokens.size();
+    }
+
+    private List<PromptTokenizer.Tokens> tokenize(List<String> prompts, int maxLength) throws ModelException {
+        List<PromptTokenizer.Tokens> out = new ArrayList<>();
+        for (int i = 0; i < prompts.size(); i++) {
+            PromptTokenizer.Tokens t = tokenizer.encode(prompts.get(i), maxLength);
+            for (int id : t.inputIds()) {
+                if (id < 0 || id >= config.vocabSize()) {
+                    throw new ModelException("prompt " + i + ": token id " + id + " is outside the embedding's "
+                            + config.vocabSize() + " rows (config.json vocab_size)");
+                }
+            }
+            out.add(t);
+        }
+        return out;
+    }
+
+    private List<PromptEntropies> runBatch(int firstIndex, List<PromptTokenizer.Tokens> batch, EntropyRequest request) {
+        int b = batch.size();
+        int t = request.maxLength();
+        int layers = config.numLayers();
+        int heads = config.numHeads();
+        Protocol protocol = request.protocol();
+        int[][] masks = masks(batch);
+        float[] realCount = new float[b];
+        float[] realRows = new float[b * t];
+        for (int i = 0; i < b; i++) {
+            for (int j = 0; j < t; j++) {
+                realRows[i * t + j] = masks[i][j];
+                realCount[i] += masks[i][j];
+            }
+        }
+        try (NDManager scope = manager.newSubManager()) {
+            NDArray real = scope.create(realRows, new Shape(b, 1, t)); // (B, 1, T)
+            NDArray rowWeights = protocol == Protocol.E11_V3 ? null : real.reshape(b, 1, t, 1); // (B, 1, T, 1)
+            ColumnStatistics stats = new ColumnStatistics(scope, layers, rowWeights, real, request.rowEntropies());
+            decoder.forward(scope, ids(batch), masks, stats, chunkSize(b, t));
+
+            // mean over the counted query rows, in float32 as torch's mean (sum, then divide)
+            NDArray sums = stats.columnSums(); // (B, L, H, T)
+            NDArray rows = protocol == Protocol.E11_V3
+                    ? scope.full(new Shape(b, 1, 1, 1), (float) t)
+                    : scope.create(realCount, new Shape(b, 1, 1, 1));
+            NDArray mean = sums.div(rows); // (B, L, H, T) float32
+            NDArray denominators = protocol == Protocol.ATTENDABLE
+                    ? scope.create(realCount, new Shape(b, 1, 1)).toType(DataType.FLOAT64, false).broadcast(b, layers, heads)
+                    : null;
+            float[] entropy = HeadEntropy.normalized(mean, denominators).toType(DataType.FLOAT32, false).toFloatArray();
+            float[] sink = mean.get(new NDIndex("..., 0")).toFloatArray(); // (B, L, H)
+            NDArray rowSums = stats.rowEntropySums();
+            float[] rowEntropy = rowSums == null ? null : rowSums.div(scope.create(realCount, new Shape(b, 1, 1))).toFloatArray();
+
+            List<PromptEntropies> out = new ArrayList<>(b);
+            for (int i = 0; i < b; i++) {
+                PromptTokenizer.Tokens tok = batch.get(i);
+                out.add(new PromptEntropies(firstIndex + i, tok.inputIds(), tok.attentionMask(),
+                        slice(entropy, i, layers, heads), slice(sink, i, layers, heads),
+                        rowEntropy == null ? null : slice(rowEntropy, i, layers, heads)));
+            }
+            return out;
+        }
+    }
+
+    private static float[][] slice(float[] flat, int prompt, int layers, int heads) {
+        float[][] out = new float[layers][heads];
+        for (int l = 0; l < layers; l++) {
+            System.arraycopy(flat, (prompt * layers + l) * heads, out[l], 0, heads);
+        }
+        return out;
+    }
+
+    private static long[][] ids(List<PromptTokenizer.Tokens> batch) {
+        long[][] out = new long[batch.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = java.util.Arrays.stream(batch.get(i).inputIds()).asLongStream().toArray();
+        }
+        return out;
+    }
+
+    private static int[][] masks(List<PromptTokenizer.Tokens> batch) {
+        int[][] out = new int[batch.size()][];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = batch.get(i).attentionMask();
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        decoder.close();
+        tokenizer.close();
     }
 }

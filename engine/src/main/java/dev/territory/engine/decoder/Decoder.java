@@ -1,0 +1,320 @@
+package dev.territory.engine.decoder;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.core.Linear;
+import dev.territory.engine.ModelException;
+import dev.territory.engine.config.ModelConfig;
+import dev.territory.engine.entropy.AttentionObserver;
+import dev.territory.engine.families.Family;
+import dev.territory.engine.weights.TensorInfo;
+import dev.territory.engine.weights.WeightStore;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The Llama-style decoder (llama, mistral, qwen2) up to the last layer's residual stream: the
+ * final norm and the LM head are skipped, only the attention probabilities are wanted.
+ *
+ * <p>Shapes: B prompts, T tokens (max_length), E hidden size, H query heads, KV key/value heads,
+ * G = H / KV query heads per KV head, D head dim, I intermediate size, V embedding rows, C query
+ * rows per attention chunk. Mirrors transformers' {@code LlamaDecoderLayer} with eager attention:
+ * <pre>
+ *   x = x + o_proj(attention(rope(q_proj(norm1(x))), rope(k_proj(...)), v_proj(...)))
+ *   x = x + down_proj(silu(gate_proj(norm2(x))) * up_proj(norm2(x)))
+ * </pre>
+ */
+public final class Decoder implements AutoCloseable {
+
+    /** HF's masked score: {@code torch.finfo(torch.float32).min}, added to the score. */
+    static final float MASKED = -Float.MAX_VALUE;
+
+    /** One decoder layer's weights (HF names under {@code model.layers.i.}); biases may be null. */
+    record Layer(
+            NDArray inputNorm, // input_layernorm (E)
+            NDArray wq, NDArray bq, // self_attn.q_proj (H*D, E), (H*D)
+            NDArray wk, NDArray bk, // self_attn.k_proj (KV*D, E), (KV*D)
+            NDArray wv, NDArray bv, // self_attn.v_proj (KV*D, E), (KV*D)
+            NDArray wo, NDArray bo, // self_attn.o_proj (E, H*D), (E)
+            NDArray postNorm, // post_attention_layernorm (E)
+            NDArray wGate, NDArray bGate, // mlp.gate_proj (I, E), (I)
+            NDArray wUp, NDArray bUp, // mlp.up_proj (I, E), (I)
+            NDArray wDown, NDArray bDown, // mlp.down_proj (E, I), (E)
+            int window) {} // sliding window of this layer, 0 = full causal attention
+
+    private final ModelConfig config;
+    private final NDManager weights;
+    private final DataType dtype;
+    private final NDArray embedTokens; // model.embed_tokens (V, E)
+    private final Layer[] layers;
+
+    private Decoder(ModelConfig config, NDManager weights, DataType dtype, NDArray embedTokens, Layer[] layers) {
+        this.config = config;
+        this.weights = weights;
+        this.dtype = dtype;
+        this.embedTokens = embedTokens;
+        this.layers = layers;
+    }
+
+    // ---------------------------------------------------------------- loading
+
+    /** A tensor the config implies, with its expected shape; {@code used} ones are loaded. */
+    public record Expected(String name, long[] shape, boolean used) {}
+
+    /** Every tensor the config implies, in load order. */
+    public static List<Expected> expectedTensors(ModelConfig c) {
+        Family f = Family.of(c);
+        long e = c.hiddenSize();
+        long q = (long) c.numHeads() * c.headDim();
+        long kv = (long) c.numKvHeads() * c.headDim();
+        long i = c.intermediateSize();
+        List<Expected> out = new ArrayList<>();
+        out.add(new Expected("model.embed_tokens.weight", new long[] {c.vocabSize(), e}, true));
+        for (int l = 0; l < c.numLayers(); l++) {
+            out.add(new Expected(Family.layer(l, "input_layernorm.weight"), new long[] {e}, true));
+            out.add(new Expected(Family.layer(l, "self_attn.q_proj.weight"), new long[] {q, e}, true));
+            out.add(new Expected(Family.layer(l, "self_attn.k_proj.weight"), new long[] {kv, e}, true));
+            out.add(new Expected(Family.layer(l, "self_attn.v_proj.weight"), new long[] {kv, e}, true));
+            if (f.qkvBias(c)) {
+                out.add(new Expected(Family.layer(l, "self_attn.q_proj.bias"), new long[] {q}, true));
+                out.add(new Expected(Family.layer(l, "self_attn.k_proj.bias"), new long[] {kv}, true));
+                out.add(new Expected(Family.layer(l, "self_attn.v_proj.bias"), new long[] {kv}, true));
+            }
+            out.add(new Expected(Family.layer(l, "self_attn.o_proj.weight"), new long[] {e, q}, true));
+            if (f.outputBias(c)) {
+                out.add(new Expected(Family.layer(l, "self_attn.o_proj.bias"), new long[] {e}, true));
+            }
+            out.add(new Expected(Family.layer(l, "post_attention_layernorm.weight"), new long[] {e}, true));
+            out.add(new Expected(Family.layer(l, "mlp.gate_proj.weight"), new long[] {i, e}, true));
+            out.add(new Expected(Family.layer(l, "mlp.up_proj.weight"), new long[] {i, e}, true));
+            out.add(new Expected(Family.layer(l, "mlp.down_proj.weight"), new long[] {e, i}, true));
+            if (f.mlpBias(c)) {
+                out.add(new Expected(Family.layer(l, "mlp.gate_proj.bias"), new long[] {i}, true));
+                out.add(new Expected(Family.layer(l, "mlp.up_proj.bias"), new long[] {i}, true));
+                out.add(new Expected(Family.layer(l, "mlp.down_proj.bias"), new long[] {e}, true));
+            }
+        }
+        out.add(new Expected("model.norm.weight", new long[] {e}, false));
+        if (!c.tiedEmbeddings()) {
+            out.add(new Expected("lm_head.weight", new long[] {c.vocabSize(), e}, false));
+        }
+        return out;
+    }
+
+    /** Checks that every implied tensor is present with its shape and a loadable dtype. */
+    public static void validate(ModelConfig c, WeightStore store, String where) throws ModelException {
+        for (Expected x : expectedTensors(c)) {
+            TensorInfo t = store.tensors().get(x.name());
+            if (t == null) {
+                throw new ModelException(where + ": tensor '" + x.name() + "' is missing (expected shape "
+                        + Arrays.toString(x.shape()) + ")");
+            }
+            if (!Arrays.equals(t.shape(), x.shape())) {
+                throw new ModelException(t.file().path() + ": tensor '" + x.name() + "' has shape " + t.shapeString()
+                        + ", expected " + Arrays.toString(x.shape()) + " from config.json");
+            }
+            if (x.used() && !dev.territory.engine.weights.StorageDtype.loadable(t.dtype())) {
+                throw new ModelException(t.file().path() + ": tensor '" + x.name() + "' has dtype " + t.dtype()
+                        + " (supported: F32, BF16, F16)");
+            }
+        }
+    }
+
+    /** Loads the used weights into a new sub-manager of {@code parent}, in {@code dtype}. */
+    public static Decoder load(ModelConfig c, WeightStore store, NDManager parent, DataType dtype) throws ModelException {
+        NDManager m = parent.newSubManager();
+        try {
+            Family f = Family.of(c);
+            NDArray embed = store.load("model.embed_tokens.weight", m, dtype);
+            Layer[] layers = new Layer[c.numLayers()];
+            for (int l = 0; l < layers.length; l++) {
+                final int li = l;
+                Loader w = name -> store.load(Family.layer(li, name), m, dtype);
+                Loader b = name -> store.load(Family.layer(li, name), m, dtype);
+                boolean qkvb = f.qkvBias(c);
+                boolean ob = f.outputBias(c);
+                boolean mb = f.mlpBias(c);
+                layers[l] = new Layer(
+                        w.get("input_layernorm.weight"),
+                        w.get("self_attn.q_proj.weight"), qkvb ? b.get("self_attn.q_proj.bias") : null,
+                        w.get("self_attn.k_proj.weight"), qkvb ? b.get("self_attn.k_proj.bias") : null,
+                        w.get("self_attn.v_proj.weight"), qkvb ? b.get("self_attn.v_proj.bias") : null,
+                        w.get("self_attn.o_proj.weight"), ob ? b.get("self_attn.o_proj.bias") : null,
+                        w.get("post_attention_layernorm.weight"),
+                        w.get("mlp.gate_proj.weight"), mb ? b.get("mlp.gate_proj.bias") : null,
+                        w.get("mlp.up_proj.weight"), mb ? b.get("mlp.up_proj.bias") : null,
+                        w.get("mlp.down_proj.weight"), mb ? b.get("mlp.down_proj.bias") : null,
+                        c.windowOf(l));
+            }
+            return new Decoder(c, m, dtype, embed, layers);
+        } catch (ModelException | RuntimeException e) {
+            m.close();
+            throw e;
+        }
+    }
+
+    @FunctionalInterface
+    private interface Loader {
+        NDArray get(String name) throws ModelException;
+    }
+
+    // ---------------------------------------------------------------- forward
+
+    /**
+     * Runs the decoder over one batch, handing every chunk of attention probabilities to
+     * {@code observer} (null: a plain forward pass).
+     *
+     * @param scope manager of this batch; everything created here is freed by it or earlier
+     * @param inputIds (B, T) int64 token ids
+     * @param attentionMask (B, T) 1 = real token, 0 = padding
+     * @param chunk query rows per attention chunk (1..T)
+     * @return (B, T, E) hidden states after the last layer (before the final norm)
+     */
+    public NDArray forward(NDManager scope, long[][] inputIds, int[][] attentionMask, AttentionObserver observer, int chunk) {
+        int b = inputIds.length;
+        int t = inputIds[0].length;
+        // embeddings: x = embed_tokens(input_ids)
+        NDArray ids = scope.create(flatten(inputIds)); // (B*T)
+        NDArray x = embedTokens.get(new NDIndex("{}", ids)).reshape(b, t, config.hiddenSize()); // (B*T, E) -> (B, T, E)
+        x.attach(scope);
+        // key padding: keys whose attention_mask is 0 are masked for every query
+        NDArray keyReal = scope.create(flatten(attentionMask)).reshape(b, 1, 1, t).gt(0); // (B, 1, 1, T) bool
+        // RoPE tables for positions 0..T-1 (right padding: position_ids = arange(T))
+        float[][] cs = Rope.tables(config.rope(), config.headDim(), t);
+        NDArray cos = scope.create(cs[0], new Shape(t, config.headDim())).toType(dtype, false); // (T, D)
+        NDArray sin = scope.create(cs[1], new Shape(t, config.headDim())).toType(dtype, false); // (T, D)
+        for (int l = 0; l < layers.length; l++) {
+            try (NDManager step = scope.newSubManager()) {
+                x.attach(step); // the old residual stream dies with this step
+                NDArray next = layer(l, step, x, keyReal, cos, sin, observer, chunk);
+                next.attach(scope);
+                x = next;
+            }
+        }
+        return x;
+    }
+
+    private NDArray layer(int l, NDManager step, NDArray x, NDArray keyReal, NDArray cos, NDArray sin,
+            AttentionObserver observer, int chunk) {
+        Layer w = layers[l];
+        long b = x.getShape().get(0);
+        long t = x.getShape().get(1);
+        int h = config.numHeads();
+        int kv = config.numKvHeads();
+        int g = h / kv;
+        int d = config.headDim();
+
+        // attention rmsnorm
+        NDArray hs = rmsNorm(x, w.inputNorm()); // (B, T, E)
+
+        // qkv projections: (B, T, E) -> (B, T, N*D) -> (B, T, N, D) -> (B, N, T, D)
+        NDArray q = linear(hs, w.wq(), w.bq()).reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
+        NDArray k = linear(hs, w.wk(), w.bk()).reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
+        NDArray v = linear(hs, w.wv(), w.bv()).reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
+
+        // RoPE: q * cos + rotate_half(q) * sin
+        q = rope(q, cos, sin);
+        k = rope(k, cos, sin);
+
+        // attention, query rows in chunks of C; GQA without copying K/V: query head h = kv * G + g
+        // (HF repeat_kv), so (B, H, C, D) -> (B, KV, G*C, D) meets k^T (B, KV, D, T) directly
+        NDArray kT = k.transpose(0, 1, 3, 2); // (B, KV, D, T)
+        float scale = (float) Math.pow(d, -0.5); // HF: scaling = head_dim ** -0.5
+        NDList outputs = new NDList();
+        for (int c0 = 0; c0 < t; c0 += chunk) {
+            int c = (int) Math.min(chunk, t - c0);
+            try (NDManager cm = step.newSubManager()) {
+                NDArray qc = c == t ? q : q.get(new NDIndex(":, :, {}:{}, :", c0, c0 + c)); // (B, H, C, D)
+                qc.attach(cm); // NB: when c == t, q itself moves into this chunk's scope
+                NDArray scores = qc.reshape(b, kv, (long) g * c, d).matMul(kT) // (B, KV, G*C, T)
+                        .reshape(b, h, c, t) // (B, H, C, T)
+                        .mul(scale);
+                scores.addi(mask(cm, keyReal, c0, c, (int) t, w.window())); // + (B, 1, C, T): 0 or finfo.min
+                // softmax in float32, as torch's kernels: exp(s - max) / sum(exp(s - max))
+                NDArray s32 = scores.getDataType() == DataType.FLOAT32 ? scores : scores.toType(DataType.FLOAT32, false);
+                NDArray e = s32.sub(s32.max(new int[] {-1}, true)).exp();
+                NDArray probs = e.div(e.sum(new int[] {-1}, true)); // (B, H, C, T) float32
+                if (observer != null) {
+                    observer.onChunk(l, c0, probs);
+                }
+                NDArray p = probs.toType(dtype, false); // HF: .to(query.dtype)
+                NDArray oc = p.reshape(b, kv, (long) g * c, t).matMul(v) // (B, KV, G*C, D)
+                        .reshape(b, h, c, d); // (B, H, C, D)
+                oc.attach(step);
+                outputs.add(oc);
+            }
+        }
+        NDArray attn = (outputs.size() == 1 ? outputs.get(0) : NDArrays.concat(outputs, 2)) // (B, H, T, D)
+                .transpose(0, 2, 1, 3) // (B, T, H, D)
+                .reshape(b, t, (long) h * d); // (B, T, H*D)
+
+        // output projection and residual connection
+        NDArray x1 = x.add(linear(attn, w.wo(), w.bo())); // (B, T, E)
+
+        // ffn rmsnorm, SwiGLU: down(silu(gate(x)) * up(x)), residual connection
+        NDArray h2 = rmsNorm(x1, w.postNorm()); // (B, T, E)
+        NDArray gate = linear(h2, w.wGate(), w.bGate()); // (B, T, I)
+        NDArray up = linear(h2, w.wUp(), w.bUp()); // (B, T, I)
+        NDArray act = gate.div(gate.neg().exp().add(1f)).mul(up); // silu(gate) * up, silu(x) = x / (1 + exp(-x))
+        return x1.add(linear(act, w.wDown(), w.bDown())); // (B, T, E)
+    }
+
+    /**
+     * The additive attention mask of query rows [c0, c0 + C): 0 where key j is visible (j <= i,
+     * key not padding, and i - j < window when the layer has a sliding window), finfo.min elsewhere.
+     */
+    static NDArray mask(NDManager cm, NDArray keyReal, int c0, int c, int t, int window) {
+        NDArray rows = cm.arange(c0, c0 + c).reshape(c, 1); // (C, 1) query positions
+        NDArray cols = cm.arange(0, t).reshape(1, t); // (1, T) key positions
+        NDArray visible = cols.lte(rows); // causal (C, T)
+        if (window > 0) {
+            visible = visible.logicalAnd(rows.sub(cols).lt(window)); // HF: kv_idx > q_idx - sliding_window
+        }
+        NDArray allowed = visible.reshape(1, 1, c, t).logicalAnd(keyReal); // (B, 1, C, T)
+        return allowed.logicalNot().toType(DataType.FLOAT32, false).mul(MASKED);
+    }
+
+    /** HF LlamaRMSNorm: in float32, x * rsqrt(mean(x^2) + eps), back to the dtype, times weight. */
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        NDArray xf = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
+        NDArray variance = xf.mul(xf).mean(new int[] {-1}, true); // (B, T, 1)
+        NDArray normed = xf.div(variance.add((float) config.rmsNormEps()).sqrt());
+        return normed.toType(dtype, false).mul(weight);
+    }
+
+    /** q * cos + rotate_half(q) * sin, rotate_half(x) = cat(-x[..., D/2:], x[..., :D/2]). */
+    private static NDArray rope(NDArray x, NDArray cos, NDArray sin) {
+        long d = x.getShape().get(3);
+        NDArray x1 = x.get(new NDIndex("..., :{}", d / 2));
+        NDArray x2 = x.get(new NDIndex("..., {}:", d / 2));
+        NDArray rotated = x2.neg().concat(x1, -1);
+        return x.mul(cos).add(rotated.mul(sin));
+    }
+
+    private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
+        return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
+    }
+
+    private static long[] flatten(long[][] a) {
+        return Arrays.stream(a).flatMapToLong(Arrays::stream).toArray();
+    }
+
+    private static int[] flatten(int[][] a) {
+        return Arrays.stream(a).flatMapToInt(Arrays::stream).toArray();
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    @Override
+    public void close() {
+        weights.close();
+    }
+}

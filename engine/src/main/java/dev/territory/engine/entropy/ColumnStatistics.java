@@ -1,0 +1,76 @@
+package dev.territory.engine.entropy;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * Accumulates, per layer and head, the column sums of the attention probabilities over the
+ * counted query rows, chunk by chunk, so that no (T x T) matrix outlives its chunk. Optionally
+ * also the sum over real query rows of each row's entropy in bits.
+ */
+public final class ColumnStatistics implements AttentionObserver {
+
+    private final NDManager scope;
+    private final NDArray rowWeights; // (B, 1, T, 1) 1 for counted query rows, or null for all rows
+    private final NDArray realRows; // (B, 1, T) 1 for real query rows (row entropies)
+    private final boolean rowEntropy;
+    private final NDArray[] columnSums; // per layer (B, H, T) float32
+    private final NDArray[] rowEntropySums; // per layer (B, H) float32
+
+    /**
+     * @param scope manager the accumulators live in (outlives every chunk)
+     * @param layers number of decoder layers
+     * @param rowWeights (B, 1, T, 1) float32 weights of the query rows, null to count every row
+     * @param realRows (B, 1, T) float32 1 for real query rows; needed when rowEntropy
+     */
+    public ColumnStatistics(NDManager scope, int layers, NDArray rowWeights, NDArray realRows, boolean rowEntropy) {
+        this.scope = scope;
+        this.rowWeights = rowWeights;
+        this.realRows = realRows;
+        this.rowEntropy = rowEntropy;
+        this.columnSums = new NDArray[layers];
+        this.rowEntropySums = new NDArray[layers];
+    }
+
+    @Override
+    public void onChunk(int layer, int rowStart, NDArray probs) {
+        long c = probs.getShape().get(2);
+        String rows = ":, :, " + rowStart + ":" + (rowStart + c);
+        NDArray counted = rowWeights == null ? probs : probs.mul(rowWeights.get(rows + ", :"));
+        columnSums[layer] = accumulate(columnSums[layer], counted.sum(new int[] {2})); // (B, H, C, T) -> (B, H, T)
+        if (rowEntropy) {
+            NDArray safe = probs.add(probs.eq(0f).toType(DataType.FLOAT32, false));
+            NDArray perRow = probs.mul(safe.log2()).sum(new int[] {-1}).neg(); // (B, H, C) bits
+            NDArray real = perRow.mul(realRows.get(rows)).sum(new int[] {2}); // (B, H)
+            rowEntropySums[layer] = accumulate(rowEntropySums[layer], real);
+        }
+    }
+
+    private NDArray accumulate(NDArray acc, NDArray chunk) {
+        if (acc == null) {
+            chunk.attach(scope);
+            return chunk;
+        }
+        NDArray sum = acc.add(chunk); // in acc's manager: the scope
+        acc.close();
+        return sum;
+    }
+
+    /** (B, L, H, T) float32 column sums over the counted rows. */
+    public NDArray columnSums() {
+        return NDArrays.stack(new NDList(columnSums), 1);
+    }
+
+    /** (B, L, H) float32 sums over real rows of per-row entropies in bits, or null. */
+    public NDArray rowEntropySums() {
+        return rowEntropy ? NDArrays.stack(new NDList(rowEntropySums), 1) : null;
+    }
+
+    static NDIndex index(String s) {
+        return new NDIndex(s);
+    }
+}

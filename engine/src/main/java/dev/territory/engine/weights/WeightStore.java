@@ -1,0 +1,281 @@
+package dev.territory.engine.weights;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.territory.engine.ModelException;
+import dev.territory.engine.WeightFile;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.ShortBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The safetensors files of a model directory ({@code model.safetensors}, or the shards listed in
+ * {@code model.safetensors.index.json}), with every tensor reachable by name. Tensors are read
+ * through memory maps in row windows and converted to float32 here: BF16 by shifting its 16 bits
+ * left (exact), F16 by the IEEE rule. DJL never sees a BFLOAT16 array (its JNI aborts on them).
+ */
+public final class WeightStore implements AutoCloseable {
+
+    /** Bytes of float32 converted per window (and per native copy). */
+    private static final int WINDOW_BYTES = 64 << 20;
+
+    private static final ObjectMapper JSON =
+            new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    private final Path dir;
+    private final List<SafetensorsFile> files = new ArrayList<>();
+    private final Map<String, TensorInfo> tensors = new LinkedHashMap<>();
+    private ByteBuffer scratch;
+
+    private WeightStore(Path dir) {
+        this.dir = dir;
+    }
+
+    /** Opens and validates the weight files of {@code dir}. */
+    public static WeightStore open(Path dir) throws ModelException {
+        WeightStore store = new WeightStore(dir);
+        try {
+            store.openFiles();
+            return store;
+        } catch (ModelException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    private void openFiles() throws ModelException {
+        Path single = dir.resolve("model.safetensors");
+        Path index = dir.resolve("model.safetensors.index.json");
+        if (Files.isRegularFile(single)) {
+            SafetensorsFile f = SafetensorsFile.open(confined(single.getFileName().toString(), single.toString()));
+            files.add(f);
+            tensors.putAll(f.tensors());
+            return;
+        }
+        if (!Files.isRegularFile(index)) {
+            String hint = Files.exists(dir.resolve("pytorch_model.bin")) ? " (pytorch_model.bin is not supported: convert it to safetensors)" : "";
+            throw new ModelException(dir + ": no model.safetensors or model.safetensors.index.json" + hint);
+        }
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readAllBytes(index));
+        } catch (IOException e) {
+            throw new ModelException(index + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""), e);
+        }
+        JsonNode map = root == null ? null : root.get("weight_map");
+        if (map == null || !map.isObject() || map.isEmpty()) {
+            throw new ModelException(index + ": weight_map missing or empty");
+        }
+        Map<String, String> shardOf = new LinkedHashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = map.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> e = it.next();
+            if (!e.getValue().isTextual()) {
+                throw new ModelException(index + ": weight_map entry '" + e.getKey() + "' is not a file name");
+            }
+            shardOf.put(e.getKey(), e.getValue().asText());
+        }
+        Map<String, SafetensorsFile> opened = new LinkedHashMap<>();
+        for (String name : new TreeSet<>(shardOf.values())) {
+            Path shard = confined(name, index.toString());
+            if (!Files.isRegularFile(shard)) {
+                throw new ModelException(index + ": shard '" + name + "' does not exist in " + dir);
+            }
+            SafetensorsFile f = SafetensorsFile.open(shard);
+            files.add(f);
+            opened.put(name, f);
+        }
+        for (SafetensorsFile f : files) {
+            for (TensorInfo t : f.tensors().values()) {
+                TensorInfo prev = tensors.putIfAbsent(t.name(), t);
+                if (prev != null) {
+                    throw new ModelException(f.path() + ": tensor '" + t.name() + "' is also in "
+                            + prev.file().path().getFileName());
+                }
+            }
+        }
+        for (Map.Entry<String, String> e : shardOf.entrySet()) {
+            TensorInfo t = tensors.get(e.getKey());
+            if (t == null || t.file() != opened.get(e.getValue())) {
+                throw new ModelException(index + ": weight_map puts tensor '" + e.getKey() + "' in " + e.getValue()
+                        + ", which does not contain it");
+            }
+        }
+    }
+
+    /**
+     * Resolves a weight file name inside the model directory: no absolute names, no {@code ..}, and
+     * no symlink whose target lies outside the directory (except a Hugging Face cache snapshot
+     * pointing into its repository's {@code blobs/}).
+     */
+    private Path confined(String name, String where) throws ModelException {
+        Path rel = Path.of(name);
+        if (name.isEmpty() || rel.isAbsolute() || name.contains("\\") || Arrays.stream(name.split("/")).anyMatch(".."::equals)) {
+            throw new ModelException(where + ": weight file name '" + name + "' escapes the model directory");
+        }
+        Path resolved = dir.resolve(rel).normalize();
+        if (!Files.exists(resolved)) {
+            return resolved;
+        }
+        try {
+            Path realDir = dir.toRealPath();
+            Path real = resolved.toRealPath();
+            if (real.startsWith(realDir)) {
+                return resolved;
+            }
+            Path snapshots = realDir.getParent();
+            if (snapshots != null && snapshots.getFileName() != null && snapshots.getFileName().toString().equals("snapshots")
+                    && snapshots.getParent() != null && real.startsWith(snapshots.getParent().resolve("blobs"))) {
+                return resolved;
+            }
+        } catch (IOException e) {
+            throw new ModelException(where + ": cannot resolve weight file '" + name + "': " + e.getMessage(), e);
+        }
+        throw new ModelException(where + ": weight file '" + name + "' is a link that escapes the model directory");
+    }
+
+    public Map<String, TensorInfo> tensors() {
+        return tensors;
+    }
+
+    public List<WeightFile> weightFiles() {
+        List<WeightFile> out = new ArrayList<>();
+        for (SafetensorsFile f : files) {
+            out.add(new WeightFile(f.path().getFileName().toString(), f.size(), f.path()));
+        }
+        return out;
+    }
+
+    /** The storage dtypes of the tensors, e.g. "BF16" or "F32+BF16". */
+    public String storageDtype() {
+        return String.join("+", new TreeSet<>(tensors.values().stream().map(TensorInfo::dtype).toList()));
+    }
+
+    /**
+     * Reads tensor {@code name} into a new array of {@code manager} in {@code type} (FLOAT32 or
+     * FLOAT16). The caller has checked that it exists and has the expected shape.
+     */
+    public NDArray load(String name, NDManager manager, DataType type) throws ModelException {
+        TensorInfo t = tensors.get(name);
+        if (t == null) {
+            throw new ModelException(dir + ": tensor '" + name + "' is missing");
+        }
+        if (!StorageDtype.loadable(t.dtype())) {
+            throw new ModelException(t.file().path() + ": tensor '" + name + "' has dtype " + t.dtype()
+                    + " (supported: F32, BF16, F16)");
+        }
+        long[] shape = t.shape().length == 0 ? new long[] {1} : t.shape();
+        long rows = shape[0];
+        long rowElems = rows == 0 ? 0 : t.elementCount() / Math.max(rows, 1);
+        if (t.shape().length == 0) {
+            rowElems = 1;
+        }
+        int elemSize = StorageDtype.size(t.dtype());
+        long rowsPerWindow = Math.max(1, WINDOW_BYTES / Math.max(1, rowElems * 4));
+        if (rowElems * 4 > WINDOW_BYTES) {
+            throw new ModelException(t.file().path() + ": tensor '" + name + "' has rows of " + rowElems
+                    + " elements, too long to convert");
+        }
+        List<NDArray> parts = new ArrayList<>();
+        try {
+            for (long r = 0; r < rows || (rows == 0 && r == 0); r += rowsPerWindow) {
+                long n = Math.min(rowsPerWindow, rows - r);
+                long elems = n * rowElems;
+                ByteBuffer src = t.file().map(t, r * rowElems * elemSize, elems * elemSize);
+                ByteBuffer dst = scratch((int) (elems * 4));
+                toFloat32(t.dtype(), src, dst.asFloatBuffer(), (int) elems);
+                dst.limit((int) (elems * 4));
+                long[] partShape = shape.clone();
+                partShape[0] = n;
+                // DJL wraps a direct buffer without copying it: copy into torch-owned memory at once,
+                // since the scratch buffer is reused for the next window
+                NDArray view = manager.create(dst, new Shape(partShape), DataType.FLOAT32);
+                NDArray part = type == DataType.FLOAT32 ? view.duplicate() : view.toType(type, true);
+                view.close();
+                parts.add(part);
+                if (rows == 0) {
+                    break;
+                }
+            }
+            if (parts.size() == 1) {
+                NDArray only = parts.get(0);
+                return t.shape().length == 0 ? only.reshape(new Shape()) : only;
+            }
+            NDArray all = NDArrays.concat(new NDList(parts), 0);
+            parts.forEach(NDArray::close);
+            return all;
+        } catch (RuntimeException e) {
+            parts.forEach(NDArray::close);
+            throw e;
+        }
+    }
+
+    private ByteBuffer scratch(int bytes) {
+        if (scratch == null || scratch.capacity() < bytes) {
+            scratch = ByteBuffer.allocateDirect(Math.max(bytes, 1 << 16)).order(ByteOrder.nativeOrder());
+        }
+        scratch.clear();
+        return scratch;
+    }
+
+    static void toFloat32(String dtype, ByteBuffer src, FloatBuffer dst, int count) {
+        switch (dtype) {
+            case "F32" -> dst.put(src.asFloatBuffer().limit(count));
+            case "BF16" -> {
+                ShortBuffer s = src.asShortBuffer();
+                for (int i = 0; i < count; i++) {
+                    dst.put(i, Float.intBitsToFloat((s.get(i) & 0xFFFF) << 16));
+                }
+            }
+            case "F16" -> {
+                ShortBuffer s = src.asShortBuffer();
+                for (int i = 0; i < count; i++) {
+                    dst.put(i, halfToFloat(s.get(i)));
+                }
+            }
+            default -> throw new IllegalArgumentException(dtype);
+        }
+    }
+
+    /** IEEE 754 binary16 to binary32, exact (subnormals, infinities and NaN included). */
+    public static float halfToFloat(short h) {
+        int bits = h & 0xFFFF;
+        int sign = (bits & 0x8000) << 16;
+        int exp = (bits >>> 10) & 0x1F;
+        int mant = bits & 0x3FF;
+        if (exp == 0x1F) {
+            return Float.intBitsToFloat(sign | 0x7F800000 | (mant << 13));
+        }
+        if (exp == 0) {
+            if (mant == 0) {
+                return Float.intBitsToFloat(sign);
+            }
+            float v = mant * 0x1p-24f; // subnormal: mant * 2^-24, exact in float32
+            return sign == 0 ? v : -v;
+        }
+        return Float.intBitsToFloat(sign | ((exp - 15 + 127) << 23) | (mant << 13));
+    }
+
+    @Override
+    public void close() {
+        files.forEach(SafetensorsFile::close);
+        files.clear();
+    }
+}
