@@ -141,6 +141,10 @@ public final class HubClient {
         URI uri = URI.create(config.endpoint() + "/" + repoId + "/resolve/" + commit + "/" + encodePath(file.name()));
         String what = repoId + "@" + commit.substring(0, 12) + " " + file.name();
         long[] received = {0};
+        LongConsumer counting = n -> {
+            received[0] += n; // counted as they arrive: bytes of an attempt that later fails still came over the network
+            onBytes.accept(n);
+        };
         withRetries(what, () -> {
             long have = sizeOf(partial);
             if (file.size() >= 0 && have > file.size()) {
@@ -178,7 +182,7 @@ public final class HubClient {
                 }
                 // 200 to a range request: the server ignored it, start over
                 boolean append = status == 206;
-                received[0] += copy(body, partial, append, file.size(), onBytes);
+                copy(body, partial, append, file.size(), counting);
             }
             return null;
         });

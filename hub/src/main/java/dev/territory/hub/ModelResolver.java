@@ -223,6 +223,7 @@ public final class ModelResolver {
                 try (HubCache.BlobLock lock = cache.lock(repoId, etag)) {
                     if (!hasSize(blob, f.size())) {
                         Files.deleteIfExists(blob); // a blob of the wrong size is damaged
+                        Files.createDirectories(blob.getParent());
                         Path partial = cache.incomplete(repoId, etag);
                         long got = client.download(repoId, commit, f, partial, tracker::add);
                         tracker.network.addAndGet(got);
