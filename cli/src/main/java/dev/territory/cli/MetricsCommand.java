@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.territory.statistics.MetricsDocument;
 import dev.territory.statistics.MetricsDocument.RoleInput;
 import dev.territory.statistics.MetricsJson;
+import dev.territory.statistics.Uncertainty;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -41,6 +42,21 @@ final class MetricsCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE.json", description = "where to write the results JSON")
     Path out;
 
+    @Option(names = "--bootstrap", paramLabel = "N", defaultValue = "2000",
+            description = "bootstrap resamples over prompts (default ${DEFAULT-VALUE}); 0 skips bootstrap and permutation test")
+    int resamples;
+
+    @Option(names = "--permutations", paramLabel = "N", defaultValue = "10000",
+            description = "paired permutations (default ${DEFAULT-VALUE}); all 2^prompts are enumerated when fewer")
+    int permutations;
+
+    @Option(names = "--stat-seed", paramLabel = "SEED", defaultValue = "42",
+            description = "seed of the bootstrap and permutation random generator (default ${DEFAULT-VALUE})")
+    long statSeed;
+
+    @Option(names = "--level", paramLabel = "L", defaultValue = "0.95", description = "interval level (default ${DEFAULT-VALUE})")
+    double level;
+
     @Option(names = "--verbose", description = "print stack traces on errors")
     boolean verbose;
 
@@ -48,12 +64,15 @@ final class MetricsCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Map<String, RoleInput> roles = read(entropies);
         MetricsDocument.Computed computed;
+        ObjectNode document;
         try {
             computed = MetricsDocument.compute(roles.get("base"), roles.get("instruct"), numKvHeads);
+            document = resamples == 0 ? MetricsDocument.build(computed)
+                    : MetricsDocument.build(computed, roles.get("base"), roles.get("instruct"), numKvHeads,
+                            new Uncertainty.Options(resamples, permutations, statSeed, level));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(entropies + ": " + e.getMessage(), e);
         }
-        ObjectNode document = MetricsDocument.build(computed);
         Path parent = out.toAbsolutePath().getParent();
         if (parent != null) {
             Files.createDirectories(parent);
@@ -63,7 +82,11 @@ final class MetricsCommand implements Callable<Integer> {
                 entropies.getFileName(), computed.base().specialization().specializationIndex(),
                 computed.instruct().specialization().specializationIndex(), computed.verdict().code(),
                 computed.verdict().criteriaMet(), out);
-        computed.warnings().forEach(w -> System.err.println("warning: " + w));
+        JsonNode summary = document.at("/statistics/verdict_uncertainty/summary");
+        if (!summary.isMissingNode()) {
+            System.out.println(summary.asText());
+        }
+        document.get("warnings").forEach(w -> System.err.println("warning: " + w.asText()));
         return 0;
     }
 

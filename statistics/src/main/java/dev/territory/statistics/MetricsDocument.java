@@ -66,6 +66,27 @@ public final class MetricsDocument {
         return root;
     }
 
+    /**
+     * The document with issue 9's uncertainty under {@code statistics}: computed on each model's first
+     * seed, paired by prompt; skipped (with a warning) when the two models' prompt counts differ.
+     */
+    public static ObjectNode build(Computed c, RoleInput base, RoleInput instruct, int numKvHeads,
+            Uncertainty.Options options) {
+        ObjectNode root = build(c);
+        double[][][] b = base.perPromptBySeed().values().iterator().next();
+        double[][][] i = instruct.perPromptBySeed().values().iterator().next();
+        ArrayNode warnings = (ArrayNode) root.get("warnings");
+        if (b.length != i.length) {
+            warnings.add("uncertainty skipped: base has " + b.length + " prompts, instruct " + i.length
+                    + "; the paired bootstrap and permutation test need the same prompts");
+            return root;
+        }
+        Uncertainty.Result r = Uncertainty.analyze(b, i, numKvHeads, options);
+        Uncertainty.writeTo((ObjectNode) root.get("statistics"), r);
+        r.warnings().forEach(warnings::add);
+        return root;
+    }
+
     /** A sentence on what the seeds changed. */
     static String seedNote(Computed c) {
         String worstKey = null;
