@@ -1,13 +1,316 @@
 package dev.territory.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.territory.contracts.PromptSets;
+import dev.territory.engine.EngineOptions;
+import dev.territory.engine.EngineVersion;
+import dev.territory.engine.EntropyEngine;
+import dev.territory.engine.EntropyRequest;
+import dev.territory.engine.LoadedModel;
+import dev.territory.engine.ModelArchitecture;
+import dev.territory.engine.PromptEntropies;
+import dev.territory.engine.Protocol;
+import dev.territory.engine.ComputeDtype;
+import dev.territory.engine.WeightFile;
+import dev.territory.reporting.ComparisonReference;
+import dev.territory.reporting.EntropyRecord;
+import dev.territory.reporting.Methodology;
+import dev.territory.reporting.ModelSummary;
+import dev.territory.reporting.References;
+import dev.territory.reporting.ResultsAssembler;
+import dev.territory.reporting.RunDescription;
+import dev.territory.reporting.RunReport;
+import dev.territory.reporting.RunWriter;
+import dev.territory.reporting.WeightFileHash;
+import dev.territory.statistics.MetricsJson;
+import dev.territory.statistics.NotebookMetrics;
+import dev.territory.statistics.RoleMetrics;
+import dev.territory.statistics.SeedMetrics;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** Placeholder until the analyze command lands; exits 2 with an error so nothing mistakes it for done. */
-@Command(name = "analyze", description = "(not implemented yet)")
+/**
+ * {@code territory analyze}: the whole notebook offline, in one process: entropies of both models for
+ * every seed, the metrics, verdict and comparison, and every file of a run (results.json, figures,
+ * report.html, exports, artifact log, zip). No Kafka; the same cores as the services.
+ */
+@Command(name = "analyze", mixinStandardHelpOptions = true,
+        description = "Runs the E11-T analysis of a base/instruct pair offline and writes results.json, figure.png, "
+                + "figure.svg, report.html, entropies.jsonl/csv, metrics.csv, artifact_log.jsonl and a zip.")
 final class AnalyzeCommand implements Callable<Integer> {
+
+    @Option(names = "--base", required = true, paramLabel = "DIR", description = "base model directory (config.json, *.safetensors, tokenizer.json)")
+    Path base;
+
+    @Option(names = "--instruct", required = true, paramLabel = "DIR", description = "fine-tuned model directory")
+    Path instruct;
+
+    @Option(names = "--prompts", paramLabel = "FILE",
+            description = "prompts: a JSON array of strings, or one prompt per line (default: Standard-10 v3)")
+    Path prompts;
+
+    @Option(names = "--seeds", split = ",", paramLabel = "N[,N...]", defaultValue = "42,123,456",
+            description = "seeds (default: ${DEFAULT-VALUE})")
+    List<Integer> seeds;
+
+    @Option(names = "--max-length", paramLabel = "N", defaultValue = "128", description = "tokens per prompt after padding/truncation (default: ${DEFAULT-VALUE})")
+    int maxLength;
+
+    @Option(names = "--protocol", paramLabel = "ID", defaultValue = "e11-v3", description = "entropy protocol: e11-v3, masked, attendable (default: ${DEFAULT-VALUE})")
+    String protocol;
+
+    @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "float32", description = "compute dtype: float32 or float16 (default: ${DEFAULT-VALUE})")
+    String dtype;
+
+    @Option(names = "--batch", paramLabel = "N", defaultValue = "1", description = "prompts per forward pass (default: ${DEFAULT-VALUE})")
+    int batch;
+
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", description = "DJL device (default: ${DEFAULT-VALUE})")
+    String device;
+
+    @Option(names = "--reference", paramLabel = "e11-mistral|RUN_DIR", defaultValue = References.E11_MISTRAL_ID,
+            description = "what to compare with: the notebook's built-in E11 Mistral numbers, or a completed run "
+                    + "(its directory or results.json) (default: ${DEFAULT-VALUE})")
+    String reference;
+
+    @Option(names = "--run-id", paramLabel = "ID", description = "run id (default: <pair>-<timestamp>)")
+    String runId;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")
+    Path out;
+
+    @Option(names = "--verbose", description = "print stack traces on errors")
+    boolean verbose;
+
     @Override
-    public Integer call() {
-        throw new UnsupportedOperationException("territory analyze is not implemented yet");
+    public Integer call() throws Exception {
+        // Check everything cheap before loading a model.
+        requireModelDir(base, "--base");
+        requireModelDir(instruct, "--instruct");
+        List<String> promptList = prompts == null ? PromptSets.STANDARD_10_V3 : readPrompts(prompts);
+        if (seeds == null || seeds.isEmpty()) {
+            throw new IllegalArgumentException("--seeds: give at least one seed");
+        }
+        if (seeds.stream().distinct().count() != seeds.size()) {
+            throw new IllegalArgumentException("--seeds: duplicate seed in " + seeds);
+        }
+        Protocol proto = Protocol.fromId(protocol);
+        ComputeDtype computeDtype = ComputeDtype.fromId(dtype);
+        EntropyRequest request = new EntropyRequest(maxLength, proto, batch);
+        ComparisonReference ref = References.resolve(reference);
+        Files.createDirectories(out);
+        if (!Files.isWritable(out)) {
+            throw new IllegalArgumentException(out + ": output directory is not writable");
+        }
+
+        Instant started = Instant.now();
+        String pair = pairName(base, instruct);
+        String id = runId != null ? runId
+                : pair + "-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(started);
+        String md5 = PromptSets.md5(promptList);
+        List<EntropyRecord> records = new ArrayList<>();
+        Map<String, Object> runtime = new LinkedHashMap<>();
+        runtime.put("device", device);
+        runtime.put("compute_dtype", computeDtype.id());
+        runtime.put("cpu_count", Runtime.getRuntime().availableProcessors());
+        runtime.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+
+        EngineOptions options = EngineOptions.defaults().withComputeDtype(computeDtype);
+        options = new EngineOptions(device, options.computeDtype(), options.memoryBudgetBytes(), options.chunkSizeOverride());
+        long total = 2L * seeds.size() * promptList.size();
+        ModelSummary baseSummary;
+        ModelSummary instructSummary;
+        RoleMetrics baseMetrics;
+        RoleMetrics instructMetrics;
+        Map<String, String> libraries = new LinkedHashMap<>();
+        try (EntropyEngine engine = EntropyEngine.create(options);
+                ProgressBar bar = new ProgressBar("analyze", total)) {
+            long[] offset = {0};
+            Role b = runRole(engine, "base", base, promptList, request, records, bar, offset, runtime);
+            Role i = runRole(engine, "instruct", instruct, promptList, request, records, bar, offset, runtime);
+            baseSummary = b.summary();
+            instructSummary = i.summary();
+            baseMetrics = b.metrics();
+            instructMetrics = i.metrics();
+            libraries.putAll(libraryVersions());
+        }
+        runtime.put("wall_seconds", Math.round((Instant.now().toEpochMilli() - started.toEpochMilli()) / 100.0) / 10.0);
+
+        Methodology methodology = new Methodology("E11-v3", seeds, maxLength, computeDtype.id(),
+                prompts == null ? PromptSets.STANDARD_10_V3_NAME : prompts.getFileName().toString(), md5, promptList.size(),
+                "NONE (Full Precision " + computeDtype.id() + ")", false, proto.id());
+        RunDescription run = new RunDescription(id, started, pair, baseSummary, instructSummary, methodology,
+                EngineVersion.VERSION, libraries, runtime);
+        RunReport report = ResultsAssembler.assemble(run, baseMetrics, instructMetrics, ref, records);
+        RunWriter.RunFiles files = RunWriter.write(report, out);
+
+        System.out.printf(Locale.ROOT, "%s -> %s: verdict %s (%d of 3 criteria); SI %.4f -> %.4f (%+.4f); %s%n",
+                baseSummary.name(), instructSummary.name(), report.verdict().code(), report.verdict().criteriaMet(),
+                baseMetrics.specialization().specializationIndex(), instructMetrics.specialization().specializationIndex(),
+                report.verdict().deltaSpecialization(), report.comparison().architectureInvariant()
+                        ? "same directions as " + ref.model() : "different directions from " + ref.model());
+        System.out.println("wrote " + files.files().size() + " files and " + files.zip().getFileName() + " to " + out);
+        report.warnings().forEach(w -> System.err.println("warning: " + w));
+        return 0;
+    }
+
+    record Role(ModelSummary summary, RoleMetrics metrics) {}
+
+    private Role runRole(EntropyEngine engine, String role, Path dir, List<String> promptList, EntropyRequest request,
+            List<EntropyRecord> records, ProgressBar bar, long[] offset, Map<String, Object> runtime) throws Exception {
+        long t0 = System.nanoTime();
+        try (LoadedModel model = engine.load(dir)) {
+            ModelArchitecture a = model.architecture();
+            List<SeedMetrics> seedMetrics = new ArrayList<>();
+            for (int seed : seeds) {
+                long base0 = offset[0];
+                List<PromptEntropies> result = model.computeEntropies(promptList, request,
+                        (done, total) -> bar.update(base0 + done));
+                offset[0] += promptList.size();
+                bar.update(offset[0]);
+                double[][][] cube = new double[result.size()][][];
+                for (PromptEntropies p : result) {
+                    double[][] e = toDouble(p.entropies());
+                    cube[p.promptIndex()] = e;
+                    records.add(new EntropyRecord(role, seed, p.promptIndex(), p.inputIds(), p.attentionMask(), e));
+                }
+                seedMetrics.add(NotebookMetrics.seed(seed, cube, a.numKvHeads()));
+            }
+            List<WeightFileHash> hashes = new ArrayList<>();
+            long params = 0;
+            boolean paramsKnown = true;
+            for (WeightFile f : model.weightFiles()) {
+                hashes.add(new WeightFileHash(f.name(), f.sizeBytes(), f.sha256()));
+                long n = safetensorsParameters(f.path());
+                paramsKnown &= n >= 0;
+                params += Math.max(n, 0);
+            }
+            Path abs = dir.toAbsolutePath().normalize();
+            ModelSummary summary = new ModelSummary(role, abs.getFileName().toString(), abs.toString(), null, a.modelType(),
+                    a.numLayers(), a.numHeads(), a.numKvHeads(), a.headDim(), a.storageDtype(),
+                    paramsKnown ? params : null, hashes);
+            runtime.put(role + "_seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+            return new Role(summary, NotebookMetrics.aggregate(seedMetrics));
+        }
+    }
+
+    static double[][] toDouble(float[][] f) {
+        double[][] d = new double[f.length][];
+        for (int i = 0; i < f.length; i++) {
+            d[i] = new double[f[i].length];
+            for (int j = 0; j < f[i].length; j++) {
+                d[i][j] = f[i][j];
+            }
+        }
+        return d;
+    }
+
+    static void requireModelDir(Path dir, String option) {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(option + " " + dir + ": no such directory");
+        }
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new IllegalArgumentException(option + " " + dir + ": no config.json (expected a Hugging Face model directory)");
+        }
+    }
+
+    /** A JSON array of strings, or one prompt per non-blank line. */
+    static List<String> readPrompts(Path file) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalArgumentException("--prompts " + file + ": no such file");
+        }
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        List<String> list = new ArrayList<>();
+        if (text.stripLeading().startsWith("[")) {
+            JsonNode node;
+            try {
+                node = MetricsJson.MAPPER.readTree(text);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("--prompts " + file + ": not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
+            }
+            for (int i = 0; i < node.size(); i++) {
+                if (!node.get(i).isTextual()) {
+                    throw new IllegalArgumentException("--prompts " + file + ": element " + i + " is not a string");
+                }
+                list.add(node.get(i).asText());
+            }
+        } else {
+            text.lines().filter(l -> !l.isBlank()).forEach(list::add);
+        }
+        if (list.isEmpty()) {
+            throw new IllegalArgumentException("--prompts " + file + ": no prompts");
+        }
+        return list;
+    }
+
+    /** "llama3-gqa" for llama3-gqa-base / llama3-gqa-instruct; else "A_vs_B". */
+    static String pairName(Path b, Path i) {
+        String x = b.toAbsolutePath().normalize().getFileName().toString();
+        String y = i.toAbsolutePath().normalize().getFileName().toString();
+        int n = 0;
+        while (n < Math.min(x.length(), y.length()) && x.charAt(n) == y.charAt(n)) {
+            n++;
+        }
+        String common = x.substring(0, n).replaceAll("[-_.]+$", "");
+        return common.length() >= 3 ? common : x + "_vs_" + y;
+    }
+
+    /** Parameters in a safetensors file: the product of every tensor's shape in its header; -1 if unreadable. */
+    static long safetensorsParameters(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            byte[] len = in.readNBytes(8);
+            if (len.length < 8) {
+                return -1;
+            }
+            long headerLength = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            if (headerLength <= 0 || headerLength > 100L << 20) {
+                return -1;
+            }
+            JsonNode header = MetricsJson.MAPPER.readTree(in.readNBytes((int) headerLength));
+            long total = 0;
+            for (var it = header.fields(); it.hasNext(); ) {
+                var e = it.next();
+                if (e.getKey().equals("__metadata__")) {
+                    continue;
+                }
+                long count = 1;
+                for (JsonNode d : e.getValue().path("shape")) {
+                    count *= d.asLong();
+                }
+                total += count;
+            }
+            return total;
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    static Map<String, String> libraryVersions() {
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("java", System.getProperty("java.version"));
+        try {
+            v.put("djl", ai.djl.engine.Engine.getDjlVersion());
+            v.put("pytorch", ai.djl.engine.Engine.getEngine("PyTorch").getVersion());
+        } catch (RuntimeException | LinkageError e) {
+            v.put("djl", "unknown (" + e.getClass().getSimpleName() + ")");
+        }
+        v.put("territory-engine", EngineVersion.VERSION);
+        return v;
     }
 }

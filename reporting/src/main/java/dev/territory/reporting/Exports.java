@@ -23,11 +23,11 @@ public final class Exports {
 
     private Exports() {}
 
-    /** One JSON object per prompt, model and seed: role, seed, promptIndex, inputIds, attentionMask, entropies. */
+    /** One JSON object per prompt, model and seed (the lines `territory metrics` reads): role, seed, promptIndex, inputIds, attentionMask, entropies. */
     public static void entropiesJsonl(List<EntropyRecord> records, Writer out) throws IOException {
         for (EntropyRecord r : records) {
             ObjectNode n = Json.object();
-            n.put("model", r.role());
+            n.put("role", r.role());
             n.put("seed", r.seed());
             n.put("promptIndex", r.promptIndex());
             if (r.inputIds() != null) {
