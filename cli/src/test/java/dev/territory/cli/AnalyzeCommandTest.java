@@ -1,0 +1,115 @@
+package dev.territory.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code territory analyze}: bad input fails before any model is loaded, with one {@code error:} line. */
+class AnalyzeCommandTest {
+
+    @TempDir
+    Path tmp;
+
+    record Result(int rc, String err) {}
+
+    static Result run(String... args) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int rc;
+        try {
+            rc = Territory.execute(args);
+        } finally {
+            System.setErr(saved);
+        }
+        return new Result(rc, captured.toString(StandardCharsets.UTF_8));
+    }
+
+    Path model(String name) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve(name));
+        Files.writeString(dir.resolve("config.json"), "{}");
+        return dir;
+    }
+
+    @Test
+    void missingModelDirectoryIsNamed() throws Exception {
+        Result r = run("analyze", "--base", tmp.resolve("nope").toString(), "--instruct", model("i").toString(), "--out",
+                tmp.resolve("out").toString());
+        assertThat(r.rc()).isEqualTo(2);
+        assertThat(r.err()).startsWith("error: --base ").contains("nope").contains("no such directory");
+    }
+
+    @Test
+    void directoryWithoutConfigIsNamed() throws Exception {
+        Path empty = Files.createDirectories(tmp.resolve("empty"));
+        Result r = run("analyze", "--base", model("b").toString(), "--instruct", empty.toString(), "--out",
+                tmp.resolve("out").toString());
+        assertThat(r.rc()).isEqualTo(2);
+        assertThat(r.err()).startsWith("error: --instruct ").contains("no config.json");
+    }
+
+    @Test
+    void badReferenceProtocolAndPromptsAreNamed() throws Exception {
+        String b = model("b").toString();
+        String i = model("i").toString();
+        String out = tmp.resolve("out").toString();
+        Result ref = run("analyze", "--base", b, "--instruct", i, "--out", out, "--reference", tmp.resolve("no-run").toString());
+        assertThat(ref.rc()).isEqualTo(2);
+        assertThat(ref.err()).startsWith("error: reference ").contains("no-run").contains("no such run directory");
+
+        Result proto = run("analyze", "--base", b, "--instruct", i, "--out", out, "--protocol", "bogus");
+        assertThat(proto.rc()).isEqualTo(2);
+        assertThat(proto.err()).startsWith("error: unknown protocol 'bogus'").contains("e11-v3");
+
+        Path prompts = tmp.resolve("prompts.json");
+        Files.writeString(prompts, "[\"ok\", 3]");
+        Result p = run("analyze", "--base", b, "--instruct", i, "--out", out, "--prompts", prompts.toString());
+        assertThat(p.rc()).isEqualTo(2);
+        assertThat(p.err()).startsWith("error: --prompts ").contains("element 1 is not a string");
+
+        Result seeds = run("analyze", "--base", b, "--instruct", i, "--out", out, "--seeds", "42,42");
+        assertThat(seeds.rc()).isEqualTo(2);
+        assertThat(seeds.err()).contains("duplicate seed");
+        assertThat(Files.exists(tmp.resolve("out/results.json"))).isFalse();
+    }
+
+    @Test
+    void promptsFileFormatsAndPairNames() throws Exception {
+        Path lines = tmp.resolve("p.txt");
+        Files.writeString(lines, "first prompt\n\nsecond prompt\n");
+        assertThat(AnalyzeCommand.readPrompts(lines)).containsExactly("first prompt", "second prompt");
+        Path json = tmp.resolve("p.json");
+        Files.writeString(json, "[\"a\\nb\", \"c\"]");
+        assertThat(AnalyzeCommand.readPrompts(json)).isEqualTo(List.of("a\nb", "c"));
+        assertThat(AnalyzeCommand.pairName(Path.of("/m/llama3-gqa-base"), Path.of("/m/llama3-gqa-instruct")))
+                .isEqualTo("llama3-gqa");
+        assertThat(AnalyzeCommand.pairName(Path.of("/m/x"), Path.of("/m/y"))).isEqualTo("x_vs_y");
+    }
+
+    @Test
+    void safetensorsHeaderGivesTheParameterCount() throws Exception {
+        Path root = Path.of(System.getProperty("territory.repo.root", ".."));
+        Path st = root.resolve("testdata/fixtures/models/llama3-gqa-base/model.safetensors");
+        // 6 layers, hidden 128 (8 heads x 16), 2 KV heads: counted independently from the shapes in config.json.
+        var config = new com.fasterxml.jackson.databind.ObjectMapper().readTree(st.resolveSibling("config.json").toFile());
+        long h = config.get("hidden_size").asLong();
+        long inter = config.get("intermediate_size").asLong();
+        long vocab = config.get("vocab_size").asLong();
+        long layers = config.get("num_hidden_layers").asLong();
+        long heads = config.get("num_attention_heads").asLong();
+        long kv = config.get("num_key_value_heads").asLong();
+        long hd = config.has("head_dim") ? config.get("head_dim").asLong() : h / heads;
+        long perLayer = h * heads * hd + 2 * h * kv * hd + heads * hd * h + 3 * h * inter + 2 * h;
+        boolean tied = config.path("tie_word_embeddings").asBoolean(false);
+        long expected = vocab * h + layers * perLayer + h + (tied ? 0 : vocab * h);
+        assertThat(AnalyzeCommand.safetensorsParameters(st)).isEqualTo(expected);
+        assertThat(AnalyzeCommand.safetensorsParameters(root.resolve("testdata/fixtures/README.md"))).isEqualTo(-1);
+    }
+}
