@@ -1,0 +1,257 @@
+package dev.territory.metrics;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.territory.contracts.EntropyVectorComputed;
+import dev.territory.contracts.EventCodec;
+import dev.territory.contracts.Keys;
+import dev.territory.contracts.RoleMetricsComputed;
+import dev.territory.contracts.RunFailed;
+import dev.territory.contracts.SeedMetricsComputed;
+import dev.territory.contracts.TerritoryEvent;
+import dev.territory.statistics.MetricsJson;
+import dev.territory.statistics.NotebookMetrics;
+import dev.territory.statistics.RoleMetrics;
+import dev.territory.statistics.SeedMetrics;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.jboss.logging.Logger;
+
+/**
+ * The metrics service's Kafka Streams topology: two stateful steps, each idempotent, with their
+ * state in changelogged stores, run under {@code exactly_once_v2} so that a store update and the
+ * events it causes commit together (a restart neither loses nor repeats an aggregate).
+ *
+ * <pre>
+ * entropy.vectors (key run/role/seed)
+ *   └─ seed-aggregator [store seed-aggregates, key run/role/seed]
+ *        collects promptCount vectors, one per prompt index (a repeat is ignored), then emits
+ *        SeedMetricsComputed once and keeps only "emitted" ─────────────▶ metrics.computed (key runId)
+ * metrics.computed (key runId: every seed of a run is in one partition)
+ *   └─ role-aggregator [store role-aggregates, key run/role]
+ *        collects one SeedMetricsComputed per seed, then emits RoleMetricsComputed once ─▶ metrics.computed
+ * failures (metrics that cannot be computed) ─▶ runs.failed
+ * </pre>
+ */
+public final class MetricsTopology {
+
+    public static final String SEED_STORE = "seed-aggregates";
+    public static final String ROLE_STORE = "role-aggregates";
+    static final String SERVICE = "metrics-service";
+
+    private static final Logger LOG = Logger.getLogger(MetricsTopology.class);
+    private static final ObjectMapper JSON = EventCodec.mapper();
+
+    private MetricsTopology() {}
+
+    /** Topic names the topology reads and writes. */
+    public record TopicNames(String vectors, String metrics, String failed) {}
+
+    public static Topology build(TopicNames topics, AggregationListener listener) {
+        var strings = Serdes.String();
+        var bytes = Serdes.ByteArray();
+        Topology topology = new Topology();
+        topology.addSource("vectors", strings.deserializer(), bytes.deserializer(), topics.vectors());
+        topology.addProcessor("seed-aggregator", () -> new SeedAggregator(listener), "vectors");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SEED_STORE), strings, bytes),
+                "seed-aggregator");
+        topology.addSource("seed-metrics", strings.deserializer(), bytes.deserializer(), topics.metrics());
+        topology.addProcessor("role-aggregator", () -> new RoleAggregator(listener), "seed-metrics");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ROLE_STORE), strings, bytes),
+                "role-aggregator");
+        topology.addSink("metrics-sink", topics.metrics(), strings.serializer(), bytes.serializer(),
+                "seed-aggregator", "role-aggregator");
+        topology.addSink("failed-sink", topics.failed(), strings.serializer(), bytes.serializer(),
+                "seed-aggregator", "role-aggregator");
+        return topology;
+    }
+
+    /** Collects the vectors of one (run, role, seed) and emits its metrics once. */
+    static final class SeedAggregator implements Processor<String, byte[], String, byte[]> {
+        private final AggregationListener listener;
+        private ProcessorContext<String, byte[]> context;
+        private KeyValueStore<String, byte[]> store;
+
+        SeedAggregator(AggregationListener listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, byte[]> context) {
+            this.context = context;
+            this.store = context.getStateStore(SEED_STORE);
+        }
+
+        @Override
+        public void process(Record<String, byte[]> record) {
+            EntropyVectorComputed vector;
+            try {
+                vector = EventCodec.decode(record.value(), EntropyVectorComputed.class);
+                vector.entropyMatrix(); // checks the payload's length against the shape
+            } catch (RuntimeException e) {
+                String runId = EventCodec.runIdOf(record.value()).orElse("?");
+                LOG.warnf("rejected a vector (run %s, key %s): %s", runId, record.key(), e.getMessage());
+                listener.vectorRejected(runId, e.getMessage());
+                return;
+            }
+            String key = vector.key();
+            SeedState state = read(store.get(key), SeedState.class);
+            if (state == null) {
+                state = SeedState.first(vector);
+            } else if (state.emitted()) {
+                listener.vectorDuplicate(vector.runId());
+                return;
+            } else {
+                String mismatch = state.mismatch(vector);
+                if (mismatch != null) {
+                    LOG.warnf("rejected vector %s: %s", key + "/" + vector.promptIndex(), mismatch);
+                    listener.vectorRejected(vector.runId(), mismatch);
+                    return;
+                }
+            }
+            if (state.vectors().containsKey(vector.promptIndex())) {
+                listener.vectorDuplicate(vector.runId());
+                return;
+            }
+            state.vectors().put(vector.promptIndex(), vector.entropies());
+            listener.vectorAccepted(vector.runId(), vector.role(), vector.seed());
+            if (state.vectors().size() < state.promptCount()) {
+                store.put(key, write(state));
+                return;
+            }
+            store.put(key, write(state.completed()));
+            try {
+                SeedMetricsComputed event = seedMetrics(state);
+                context.forward(new Record<>(vector.runId(), EventCodec.encode(event), record.timestamp()), "metrics-sink");
+                listener.aggregateCompleted(vector.runId(), vector.role(), "seed");
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "metrics of %s cannot be computed", key);
+                fail(context, vector.runId(), "metrics of " + key + " cannot be computed: " + e.getMessage(), record.timestamp());
+            }
+        }
+    }
+
+    /** Computes the notebook's per-seed metrics from the complete set of vectors. */
+    static SeedMetricsComputed seedMetrics(SeedState state) {
+        int layers = state.shape().numLayers();
+        int heads = state.shape().numHeads();
+        double[][][] perPrompt = new double[state.promptCount()][][];
+        for (Map.Entry<Integer, String> e : state.vectors().entrySet()) {
+            float[][] f = dev.territory.contracts.Float32Codec.decode(e.getValue(), layers, heads);
+            double[][] d = new double[layers][heads];
+            for (int l = 0; l < layers; l++) {
+                for (int h = 0; h < heads; h++) {
+                    d[l][h] = f[l][h];
+                }
+            }
+            perPrompt[e.getKey()] = d;
+        }
+        SeedMetrics metrics = NotebookMetrics.seed(state.seed(), perPrompt, state.shape().numKvHeads());
+        return new SeedMetricsComputed(SeedMetricsComputed.idFor(state.runId(), state.role(), state.seed()),
+                TerritoryEvent.SCHEMA_VERSION, Instant.now(), state.runId(), state.role(), state.seed(), state.seeds(),
+                state.promptCount(), state.shape(), state.dtype(), state.protocol(), state.engineVersion(),
+                MetricsJson.toJson(metrics));
+    }
+
+    /** Collects the per-seed metrics of one (run, role) and emits the over-seeds metrics once. */
+    static final class RoleAggregator implements Processor<String, byte[], String, byte[]> {
+        private final AggregationListener listener;
+        private ProcessorContext<String, byte[]> context;
+        private KeyValueStore<String, byte[]> store;
+
+        RoleAggregator(AggregationListener listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, byte[]> context) {
+            this.context = context;
+            this.store = context.getStateStore(ROLE_STORE);
+        }
+
+        @Override
+        public void process(Record<String, byte[]> record) {
+            TerritoryEvent event;
+            try {
+                event = EventCodec.decode(record.value());
+            } catch (RuntimeException e) {
+                LOG.warnf("skipped an unreadable record on the metrics topic (key %s): %s", record.key(), e.getMessage());
+                return;
+            }
+            if (!(event instanceof SeedMetricsComputed seedEvent)) {
+                return; // our own RoleMetricsComputed, read back: nothing to do
+            }
+            String key = Keys.runRole(seedEvent.runId(), seedEvent.role());
+            RoleState state = read(store.get(key), RoleState.class);
+            if (state == null) {
+                state = RoleState.empty();
+            }
+            if (state.emitted() || state.seedEvents().containsKey(seedEvent.seed())) {
+                return;
+            }
+            state.seedEvents().put(seedEvent.seed(), JSON.valueToTree(seedEvent));
+            if (!state.seedEvents().keySet().containsAll(seedEvent.seeds())) {
+                store.put(key, write(state));
+                return;
+            }
+            store.put(key, write(new RoleState(new java.util.TreeMap<>(), true)));
+            try {
+                List<SeedMetrics> seeds = new ArrayList<>();
+                for (int seed : seedEvent.seeds()) { // the run's order: the notebook takes structure from the first seed
+                    SeedMetricsComputed e = JSON.treeToValue(state.seedEvents().get(seed), SeedMetricsComputed.class);
+                    seeds.add(MetricsJson.readSeed(e.metrics()));
+                }
+                RoleMetrics role = NotebookMetrics.aggregate(seeds);
+                ObjectNode metrics = MetricsJson.toJson(role);
+                metrics.set("seed_spread", MetricsJson.toJson(role.seedSpread()));
+                metrics.set("warnings", JSON.valueToTree(role.warnings()));
+                RoleMetricsComputed out = new RoleMetricsComputed(
+                        RoleMetricsComputed.idFor(seedEvent.runId(), seedEvent.role()), TerritoryEvent.SCHEMA_VERSION,
+                        Instant.now(), seedEvent.runId(), seedEvent.role(), seedEvent.seeds(), seedEvent.promptCount(),
+                        seedEvent.shape(), seedEvent.dtype(), seedEvent.protocol(), seedEvent.engineVersion(), metrics);
+                context.forward(new Record<>(seedEvent.runId(), EventCodec.encode(out), record.timestamp()), "metrics-sink");
+                listener.aggregateCompleted(seedEvent.runId(), seedEvent.role(), "role");
+            } catch (IOException | RuntimeException e) {
+                LOG.errorf(e, "over-seeds metrics of %s cannot be computed", key);
+                fail(context, seedEvent.runId(), "over-seeds metrics of " + key + " cannot be computed: " + e.getMessage(),
+                        record.timestamp());
+            }
+        }
+    }
+
+    private static void fail(ProcessorContext<String, byte[]> context, String runId, String reason, long timestamp) {
+        RunFailed failed = RunFailed.of(runId, SERVICE, reason);
+        context.forward(new Record<>(runId, EventCodec.encode(failed), timestamp), "failed-sink");
+    }
+
+    private static <T> T read(byte[] bytes, Class<T> type) {
+        if (bytes == null) {
+            return null;
+        }
+        try {
+            return JSON.readValue(bytes, type);
+        } catch (IOException e) {
+            throw new UncheckedIOException("corrupt " + type.getSimpleName() + " in the state store", e);
+        }
+    }
+
+    private static byte[] write(Object state) {
+        try {
+            return JSON.writeValueAsBytes(state);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

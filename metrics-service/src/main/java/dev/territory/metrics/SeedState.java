@@ -1,0 +1,52 @@
+package dev.territory.metrics;
+
+import dev.territory.contracts.EntropyVectorComputed;
+import dev.territory.contracts.ModelShape;
+import dev.territory.contracts.Role;
+import java.util.List;
+import java.util.TreeMap;
+
+/**
+ * The state of one (run, role, seed) aggregate in the store: the vectors received so far
+ * (prompt index → base64 payload) until all are in, then only {@code emitted = true}, which is
+ * what makes late duplicates harmless.
+ */
+record SeedState(
+        String runId,
+        Role role,
+        int seed,
+        List<Integer> seeds,
+        int promptCount,
+        ModelShape shape,
+        String dtype,
+        String protocol,
+        String engineVersion,
+        TreeMap<Integer, String> vectors,
+        boolean emitted) {
+
+    static SeedState first(EntropyVectorComputed v) {
+        return new SeedState(v.runId(), v.role(), v.seed(), v.seeds(), v.promptCount(),
+                new ModelShape(v.modelType(), v.numLayers(), v.numHeads(), v.numKvHeads()), v.dtype(), v.protocol(),
+                v.engineVersion(), new TreeMap<>(), false);
+    }
+
+    SeedState completed() {
+        return new SeedState(runId, role, seed, seeds, promptCount, shape, dtype, protocol, engineVersion, new TreeMap<>(),
+                true);
+    }
+
+    /** Why {@code v} does not belong to this aggregate, or null when it does. */
+    String mismatch(EntropyVectorComputed v) {
+        if (v.promptCount() != promptCount) {
+            return "promptCount " + v.promptCount() + " differs from " + promptCount + " of the earlier vectors";
+        }
+        if (!v.seeds().equals(seeds)) {
+            return "seeds " + v.seeds() + " differ from " + seeds + " of the earlier vectors";
+        }
+        if (v.numLayers() != shape.numLayers() || v.numHeads() != shape.numHeads() || v.numKvHeads() != shape.numKvHeads()) {
+            return "shape " + v.numLayers() + "x" + v.numHeads() + " (kv " + v.numKvHeads() + ") differs from "
+                    + shape.numLayers() + "x" + shape.numHeads() + " (kv " + shape.numKvHeads() + ") of the earlier vectors";
+        }
+        return null;
+    }
+}
