@@ -2,7 +2,9 @@ package dev.territory.hub;
 
 /**
  * Runs the test Hub until killed, for trying commands by hand:
- * {@code mvn -B -pl hub exec:java -Dexec.classpathScope=test -Dexec.mainClass=dev.territory.hub.FakeHubMain},
+ * {@code mvn -B -q -pl hub dependency:build-classpath -Dmdep.outputFile=/tmp/hubcp.txt} and
+ * {@code java -cp hub/target/classes:hub/target/test-classes:$(cat /tmp/hubcp.txt) dev.territory.hub.FakeHubMain}
+ * (from the repository root, after {@code mvn -pl hub test-compile}),
  * then {@code HF_ENDPOINT=<printed url> ./territory analyze --base territory/llama3-gqa-base@main ...}.
  * Repositories: see {@link HubFixtures#populate}; token for the gated/private ones: {@link HubFixtures#GRANTED_TOKEN}.
  */

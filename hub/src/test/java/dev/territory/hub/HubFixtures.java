@@ -33,7 +33,7 @@ final class HubFixtures {
 
     static Path modelsDir() {
         String root = System.getProperty("territory.repo.root");
-        Path base = root != null ? Path.of(root) : Path.of("..");
+        Path base = root != null ? Path.of(root) : Files.isDirectory(Path.of("testdata")) ? Path.of(".") : Path.of("..");
         return base.resolve("testdata/fixtures/models").toAbsolutePath().normalize();
     }
 
