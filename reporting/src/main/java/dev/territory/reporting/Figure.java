@@ -202,8 +202,12 @@ public record Figure(byte[] png, String svg, int width, int height) {
             ds.addValue(d.baseGroup()[k] * scale, "Base", names[k]);
             ds.addValue(d.instructGroup()[k] * scale, "Instruct", names[k]);
         }
-        String title = "KV-group analysis, " + d.groupSize() + " query heads per KV head"
-                + (ratioFinite ? "" : "\n(W/B ratio not finite: left out)");
+        String title = d.groupSize() == 1
+                ? "KV-group analysis: 1 query head per KV head\n(within-group variance is 0 by construction)"
+                : "KV-group analysis, " + d.groupSize() + " query heads per KV head";
+        if (!ratioFinite) {
+            title += "\n(W/B ratio not finite: left out)";
+        }
         JFreeChart chart = ChartFactory.createBarChart(title, null, "Value (×1000 for variances)", ds);
         styleBars(chart);
         return chart;
