@@ -1,13 +1,102 @@
 package dev.territory.cli;
 
+import dev.territory.contracts.PromptSets;
+import dev.territory.engine.ComputeDtype;
+import dev.territory.engine.EngineOptions;
+import dev.territory.engine.EntropyEngine;
+import dev.territory.engine.EntropyRequest;
+import dev.territory.engine.LoadedModel;
+import dev.territory.engine.Protocol;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** Placeholder until the bench command lands; exits 2 with an error so nothing mistakes it for done. */
-@Command(name = "bench", description = "(not implemented yet)")
+/**
+ * {@code territory bench}: the entropy pass against the same forward pass without attention
+ * statistics, on one loaded model. Prints progress on stderr and, last, one JSON line on stdout.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Times the entropy pass against a plain forward pass; last line: one JSON object.")
 final class BenchCommand implements Callable<Integer> {
+
+    @Option(names = "--model", required = true, description = "Hugging Face model directory.")
+    Path model;
+
+    @Option(names = "--max-length", defaultValue = "128", description = "Tokens per prompt (default ${DEFAULT-VALUE}).")
+    int maxLength;
+
+    @Option(names = "--num-prompts", defaultValue = "10", description = "Prompts, cycling Standard-10 v3 (default ${DEFAULT-VALUE}).")
+    int numPrompts;
+
+    @Option(names = "--batch", defaultValue = "1", description = "Prompts per forward pass (default ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--chunk", defaultValue = "0", description = "Query rows per attention chunk (default: from the memory budget).")
+    int chunk;
+
+    @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float16 (default ${DEFAULT-VALUE}).")
+    String dtype;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "DJL device (default ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--verbose", description = "Print stack traces of errors.")
+    boolean verbose;
+
     @Override
-    public Integer call() {
-        throw new UnsupportedOperationException("territory bench is not implemented yet");
+    public Integer call() throws Exception {
+        EntropiesCommand.quietEngineLogs(verbose);
+        if (numPrompts < 1 || batch < 1 || maxLength < 1) {
+            throw new IllegalArgumentException("--num-prompts, --batch and --max-length must be at least 1");
+        }
+        List<String> prompts = new ArrayList<>();
+        for (int i = 0; i < numPrompts; i++) {
+            prompts.add(PromptSets.STANDARD_10_V3.get(i % PromptSets.STANDARD_10_V3.size()));
+        }
+        EngineOptions options = new EngineOptions(device, ComputeDtype.fromId(dtype), EngineOptions.DEFAULT_MEMORY_BUDGET, chunk);
+        EntropyRequest request = new EntropyRequest(maxLength, Protocol.E11_V3, batch);
+        double entropyS;
+        double forwardS;
+        try (EntropyEngine engine = EntropyEngine.create(options); LoadedModel loaded = engine.load(model)) {
+            // warm-up: first use of each kernel and shape
+            loaded.computeEntropies(prompts.subList(0, Math.min(batch, prompts.size())), request, null);
+            loaded.forwardOnly(prompts.subList(0, Math.min(batch, prompts.size())), request);
+            long t0 = System.nanoTime();
+            try (ProgressBar bar = new ProgressBar("entropy pass", prompts.size())) {
+                loaded.computeEntropies(prompts, request, (done, total) -> bar.update(done));
+            }
+            entropyS = (System.nanoTime() - t0) / 1e9;
+            long t1 = System.nanoTime();
+            loaded.forwardOnly(prompts, request);
+            forwardS = (System.nanoTime() - t1) / 1e9;
+        }
+        System.err.printf(Locale.ROOT, "entropy pass %.3f s (%.2f prompts/s), forward only %.3f s%n",
+                entropyS, prompts.size() / entropyS, forwardS);
+        System.out.printf(Locale.ROOT,
+                "{\"model\":\"%s\",\"max_length\":%d,\"prompts\":%d,\"batch\":%d,\"entropy_pass_s\":%.4f,"
+                        + "\"forward_only_s\":%.4f,\"ratio\":%.4f,\"prompts_per_s\":%.3f,\"peak_rss_mb\":%.1f}%n",
+                model.toString().replace("\\", "\\\\").replace("\"", "\\\""), maxLength, prompts.size(), batch,
+                entropyS, forwardS, entropyS / forwardS, prompts.size() / entropyS, peakRssMb());
+        return 0;
+    }
+
+    /** VmHWM of /proc/self/status in MiB, or -1 where there is no /proc. */
+    static double peakRssMb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // not Linux
+        }
+        return -1;
     }
 }
