@@ -1,0 +1,29 @@
+package dev.territory.inference;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.util.List;
+import java.util.Optional;
+
+/** Configuration of the inference service ({@code territory.inference.*}). */
+@ConfigMapping(prefix = "territory.inference")
+public interface InferenceConfig {
+
+    /** DJL device the forward passes run on: {@code cpu}, {@code gpu:0}, ... */
+    @WithDefault("cpu")
+    String device();
+
+    /** Prompts per forward pass (results do not depend on it). */
+    @WithDefault("1")
+    int batchSize();
+
+    /**
+     * Directories model paths must lie under (after resolving symlinks); absent = any path. Set it
+     * wherever requests come from people other than the operator.
+     */
+    Optional<List<String>> modelRoots();
+
+    /** Load libtorch and run one tiny operation at startup, so the first request does not pay for it. */
+    @WithDefault("true")
+    boolean warmEngine();
+}

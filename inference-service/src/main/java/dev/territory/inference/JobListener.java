@@ -1,0 +1,138 @@
+package dev.territory.inference;
+
+import dev.territory.contracts.Channels;
+import dev.territory.contracts.EntropyVectorComputed;
+import dev.territory.contracts.EventCodec;
+import dev.territory.contracts.ModelJobRequested;
+import dev.territory.contracts.Role;
+import dev.territory.contracts.RunFailed;
+import dev.territory.contracts.RunProgress;
+import dev.territory.engine.ComputeDtype;
+import dev.territory.engine.ModelArchitecture;
+import dev.territory.engine.ModelException;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs one model job at a time (the GPU is the bottleneck; scale with replicas). The job's offset
+ * is committed after all its vectors are acknowledged, so a crash replays the job; the vectors'
+ * ids are deterministic and the metrics service counts each (run, role, seed, prompt) once.
+ */
+@ApplicationScoped
+public class JobListener {
+
+    private static final Logger LOG = Logger.getLogger(JobListener.class);
+
+    @Inject
+    Publisher publisher;
+
+    @Inject
+    EngineHolder engines;
+
+    @Inject
+    InferenceConfig config;
+
+    @Inject
+    MeterRegistry registry;
+
+    private final Map<String, AtomicInteger> gauges = new ConcurrentHashMap<>();
+
+    @Incoming(Channels.MODEL_JOBS_IN)
+    @Blocking
+    public void onJob(byte[] payload) {
+        ModelJobRequested job;
+        try {
+            job = EventCodec.decode(payload, ModelJobRequested.class);
+        } catch (RuntimeException e) {
+            LOG.warnf("skipped an unreadable model job: %s", e.getMessage());
+            String runId = EventCodec.runIdOf(payload).orElse(null);
+            if (runId != null) {
+                publisher.failed(RunFailed.of(runId, RequestListener.SERVICE, "unreadable model job: " + e.getMessage())).join();
+            }
+            return;
+        }
+        LOG.infof("run %s: %s model %s", job.runId(), job.role().id(), job.request().model(job.role()).describe());
+        counter("territory.inference.jobs.started", job.runId(), job.role()).increment();
+        try {
+            Sink sink = new Sink();
+            new ModelJobRunner(config.modelRoots(), config.batchSize())
+                    .run(job, engines.engine(ComputeDtype.fromId(job.request().dtype())), sink);
+            sink.awaitAll();
+            counter("territory.inference.jobs.completed", job.runId(), job.role()).increment();
+        } catch (ModelException | RuntimeException e) {
+            String reason = job.role().id() + " model " + job.request().model(job.role()).describe() + ": " + e.getMessage();
+            LOG.warnf("run %s failed: %s", job.runId(), reason);
+            counter("territory.inference.jobs.failed", job.runId(), job.role()).increment();
+            publisher.failed(RunFailed.of(job.runId(), RequestListener.SERVICE, reason)).join();
+        }
+    }
+
+    private Counter counter(String name, String runId, Role role) {
+        return Counter.builder(name).tags("run", runId, "model", role.id()).register(registry);
+    }
+
+    private AtomicInteger gauge(String name, String runId, Role role, int seed) {
+        String key = name + "|" + runId + "|" + role.id() + "|" + seed;
+        return gauges.computeIfAbsent(key, k -> registry.gauge(name,
+                Tags.of("run", runId, "model", role.id(), "seed", Integer.toString(seed)), new AtomicInteger()));
+    }
+
+    /** Publishes as the runner goes; a seed's vectors are awaited before the next seed starts. */
+    private final class Sink implements ModelJobRunner.Sink {
+        private final List<CompletableFuture<Void>> pending = new ArrayList<>();
+
+        @Override
+        public void progress(RunProgress progress) {
+            pending.add(publisher.progress(progress));
+        }
+
+        @Override
+        public void vector(EntropyVectorComputed vector) {
+            pending.add(publisher.vector(vector.key(), vector));
+            counter("territory.inference.vectors.published", vector.runId(), vector.role()).increment();
+        }
+
+        @Override
+        public void seedDone(String runId, Role role, int seed) {
+            awaitAll();
+        }
+
+        @Override
+        public void modelLoaded(String runId, Role role, ModelArchitecture arch, double seconds, long bytes) {
+            Timer.builder("territory.inference.model.load").description("model load time").tags("model", role.id())
+                    .register(registry).record(Duration.ofNanos((long) (seconds * 1e9)));
+            Counter.builder("territory.inference.model.load.bytes").baseUnit("bytes").tags("model", role.id())
+                    .register(registry).increment(bytes);
+        }
+
+        @Override
+        public void promptsDone(String runId, Role role, int seed, int done, int total, double batchSeconds, int batchPrompts) {
+            gauge("territory.inference.prompts.done", runId, role, seed).set(done);
+            gauge("territory.inference.prompts.expected", runId, role, seed).set(total);
+            if (batchPrompts > 0) {
+                Timer.builder("territory.inference.forward").description("forward pass and entropies, per prompt")
+                        .tags("model", role.id()).publishPercentileHistogram().register(registry)
+                        .record(Duration.ofNanos((long) (batchSeconds * 1e9 / batchPrompts)));
+            }
+        }
+
+        void awaitAll() {
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).join();
+            pending.clear();
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.territory.inference;
+
+import dev.territory.contracts.EntropyVectorComputed;
+import dev.territory.contracts.ModelJobRequested;
+import dev.territory.contracts.Role;
+import dev.territory.contracts.RunProgress;
+import dev.territory.contracts.RunRequested;
+import dev.territory.engine.EngineVersion;
+import dev.territory.engine.EntropyEngine;
+import dev.territory.engine.EntropyRequest;
+import dev.territory.engine.LoadedModel;
+import dev.territory.engine.ModelArchitecture;
+import dev.territory.engine.ModelException;
+import dev.territory.engine.PromptEntropies;
+import dev.territory.engine.Protocol;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Runs one model of a run (plain Java, no Quarkus or Kafka): checks the model path, loads the
+ * model, and for every seed computes the entropies of every prompt and hands each one on as an
+ * {@link EntropyVectorComputed}. Progress goes to the {@link Sink} as it happens.
+ */
+public final class ModelJobRunner {
+
+    /** Where the runner's output goes; {@link #seedDone} may block until the seed's vectors are acknowledged. */
+    public interface Sink {
+        void progress(RunProgress progress);
+
+        void vector(EntropyVectorComputed vector);
+
+        /** All vectors of a seed have been handed on. */
+        default void seedDone(String runId, Role role, int seed) {}
+
+        default void modelLoaded(String runId, Role role, ModelArchitecture architecture, double seconds, long bytes) {}
+
+        default void promptsDone(String runId, Role role, int seed, int done, int total, double batchSeconds, int batchPrompts) {}
+    }
+
+    private final Optional<List<String>> modelRoots;
+    private final int batchSize;
+
+    public ModelJobRunner(Optional<List<String>> modelRoots, int batchSize) {
+        this.modelRoots = modelRoots;
+        this.batchSize = batchSize;
+    }
+
+    /**
+     * @throws ModelException when the model cannot be used (the message names the file and the problem)
+     * @throws IllegalArgumentException when the request does not fit the model
+     */
+    public void run(ModelJobRequested job, EntropyEngine engine, Sink sink) throws ModelException {
+        RunRequested request = job.request();
+        Role role = job.role();
+        String runId = job.runId();
+        Path dir = checkedModelDir(request.model(role).path());
+        List<String> prompts = request.prompts().resolve();
+
+        sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.LOADING, 0, 0, dir.toString()));
+        long loadStart = System.nanoTime();
+        try (LoadedModel model = engine.load(dir)) {
+            ModelArchitecture arch = model.architecture();
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            long bytes = model.weightFiles().stream().mapToLong(w -> w.sizeBytes()).sum();
+            sink.modelLoaded(runId, role, arch, loadSeconds, bytes);
+            if (request.maxLength() > arch.maxPositionEmbeddings()) {
+                throw new IllegalArgumentException("maxLength " + request.maxLength() + " is above the "
+                        + role.id() + " model's max_position_embeddings " + arch.maxPositionEmbeddings());
+            }
+            sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.LOADED, 0, 0, String.format(
+                    "%s, %d layers, %d heads, %d KV heads (%s), loaded in %.1f s", arch.modelType(), arch.numLayers(),
+                    arch.numHeads(), arch.numKvHeads(), arch.attentionKind(), loadSeconds)));
+
+            EntropyRequest entropyRequest = new EntropyRequest(request.maxLength(), Protocol.fromId(request.protocol()), batchSize);
+            for (int seed : request.seeds()) {
+                sink.progress(RunProgress.of(runId, role, seed, RunProgress.Stage.COMPUTING, 0, prompts.size(), null));
+                long[] last = {System.nanoTime()};
+                int[] lastDone = {0};
+                // the forward pass is deterministic (eval mode, no sampling): the seed changes nothing,
+                // and the notebook repeats the measurement per seed anyway; so do we, to report it honestly
+                List<PromptEntropies> results = model.computeEntropies(prompts, entropyRequest, (done, total) -> {
+                    long now = System.nanoTime();
+                    sink.promptsDone(runId, role, seed, done, total, (now - last[0]) / 1e9, done - lastDone[0]);
+                    last[0] = now;
+                    lastDone[0] = done;
+                    sink.progress(RunProgress.of(runId, role, seed, RunProgress.Stage.COMPUTING, done, total, null));
+                });
+                for (PromptEntropies p : results) {
+                    sink.vector(EntropyVectorComputed.of(runId, role, seed, request.seeds(), p.promptIndex(),
+                            prompts.size(), p.tokenCount(), arch.modelType(), arch.numKvHeads(), request.dtype(),
+                            request.protocol(), EngineVersion.VERSION, p.entropies()));
+                }
+                sink.seedDone(runId, role, seed);
+            }
+            sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.MODEL_DONE, prompts.size(), prompts.size(),
+                    null));
+        }
+    }
+
+    /** The model directory, resolved; refused when it does not exist or lies outside the configured roots. */
+    Path checkedModelDir(String path) throws ModelException {
+        Path dir = Path.of(path);
+        if (!Files.isDirectory(dir)) {
+            throw new ModelException(path + ": not a directory");
+        }
+        Path real;
+        try {
+            real = dir.toRealPath();
+        } catch (IOException e) {
+            throw new ModelException(path + ": cannot resolve (" + e.getMessage() + ")", e);
+        }
+        if (modelRoots.isPresent()) {
+            boolean inside = false;
+            for (String root : modelRoots.get()) {
+                try {
+                    inside |= real.startsWith(Path.of(root).toRealPath());
+                } catch (IOException ignored) {
+                    // a configured root that does not exist contains nothing
+                }
+            }
+            if (!inside) {
+                throw new ModelException(path + ": outside the configured model roots " + modelRoots.get());
+            }
+        }
+        return real;
+    }
+}
