@@ -188,6 +188,15 @@ class ManifestTest {
         for (String other : List.of("metrics-service", "report-service")) {
             assertThat(container(one(rs, Deployment.class, other)).getResources().getLimits()).doesNotContainKey("nvidia.com/gpu");
         }
+        // the forward passes run on the GPU (territory.inference.device), and the service knows that setting
+        assertThat(container(d).getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("TERRITORY_INFERENCE_DEVICE");
+            assertThat(e.getValue()).startsWith("gpu");
+        });
+        ServiceConfig inference = ServiceConfig.of("inference-service");
+        if (inference != null) {
+            assertThat(inference.get("territory.inference.device")).as("territory.inference.device in application.properties").isNotNull();
+        }
         // the model cache is mounted
         assertThat(container(d).getVolumeMounts()).anySatisfy(m -> assertThat(m.getName()).isEqualTo("model-cache"));
         PersistentVolumeClaim cache = one(rs, PersistentVolumeClaim.class, "territory-model-cache");
@@ -200,6 +209,8 @@ class ManifestTest {
         assertThat(rs).noneMatch(r -> r instanceof GenericKubernetesResource);
         assertThat(container(one(rs, Deployment.class, "inference-service")).getResources().getLimits())
                 .doesNotContainKey("nvidia.com/gpu");
+        assertThat(container(one(rs, Deployment.class, "inference-service")).getEnv())
+                .noneSatisfy(e -> assertThat(e.getName()).isEqualTo("TERRITORY_INFERENCE_DEVICE"));
     }
 
     @ParameterizedTest

@@ -76,6 +76,10 @@ final class ServiceConfig {
             if (m.matches()) {
                 out.put(m.group(1) + ":" + m.group(2), topic(m.group(1), m.group(2)));
             }
+            // the services' own topic settings (e.g. territory.metrics.topics.vectors, read by Kafka Streams)
+            if (key.matches("(?:%prod\\.)?territory\\.[a-z-]+\\.topics\\.[a-z-]+")) {
+                out.put(key, get(key.replaceFirst("^%prod\\.", "")));
+            }
         }
         return out;
     }
