@@ -70,12 +70,10 @@ class TelemetryNamesTest {
         call(im, "jobStarted", "r1", Role.BASE);
         call(im, "modelLoaded", Role.BASE, Duration.ofMillis(1500), 123_456_789L);
         call(im, "expectPrompts", "r1", Role.BASE, 42, 10);
-        for (int i = 0; i < 3; i++) {
-            call(im, "forwardPass", Role.BASE, Duration.ofMillis(80), 128);
-        }
-        call(im, "promptDone", "r1", Role.BASE, 42, 0);
-        call(im, "promptDone", "r1", Role.BASE, 42, 1);
-        call(im, "promptDone", "r1", Role.BASE, 42, 1); // redelivered: counts once
+        call(im, "forwardPasses", Role.BASE, Duration.ofMillis(240), 3);
+        call(im, "vectorPublished", "r1", Role.BASE, 42, 0, 128);
+        call(im, "vectorPublished", "r1", Role.BASE, 42, 1, 128);
+        call(im, "vectorPublished", "r1", Role.BASE, 42, 1, 128); // replayed: progress counts it once
         call(im, "deadLettered", "territory.model.jobs", "MALFORMED");
         call(im, "jobFinished", "r1", Role.BASE, true);
         SCRAPES.put("inference-service", inference.scrape());
@@ -190,6 +188,8 @@ class TelemetryNamesTest {
         assertThat(value("inference-service", "territory_model_load_size_bytes_sum", "{role=\"base\",}")).isEqualTo(123_456_789.0);
         assertThat(value("inference-service", "territory_model_load_seconds_sum", "{role=\"base\",}")).isEqualTo(1.5);
         assertThat(value("inference-service", "territory_forward_tokens_total", "{role=\"base\",}")).isEqualTo(384.0);
+        assertThat(value("inference-service", "territory_forward_pass_seconds_count", "{role=\"base\",}")).isEqualTo(3.0);
+        assertThat(value("inference-service", "territory_forward_pass_seconds_sum", "{role=\"base\",}")).isCloseTo(0.24, org.assertj.core.data.Offset.offset(1e-9));
     }
 
     @Test

@@ -110,27 +110,38 @@ public class InferenceMetrics {
         modelLoadSize.get(role).record(bytes);
     }
 
-    /** Declares how many prompts (runId, role, seed) will produce; call before the first {@link #promptDone}. */
+    /** Declares how many prompts (runId, role, seed) will produce. */
     public void expectPrompts(String runId, Role role, int seed, int expected) {
         progress(runId, role, seed).expected.set(expected);
     }
 
     /**
-     * Prompt {@code promptIndex} of (runId, role, seed) produced its vector. Idempotent: the same
-     * prompt reported twice counts once.
+     * The vector of prompt {@code promptIndex} of (runId, role, seed) was published, computed over
+     * {@code tokens} real tokens. Idempotent for the progress gauge: a prompt published twice (a
+     * replayed job) counts once there; the token counter counts the work done.
      */
-    public void promptDone(String runId, Role role, int seed, int promptIndex) {
+    public void vectorPublished(String runId, Role role, int seed, int promptIndex, int tokens) {
         Progress p = progress(runId, role, seed);
         synchronized (p) {
             p.doneSet.set(promptIndex);
             p.done.set(p.doneSet.cardinality());
         }
+        forwardTokens.get(role).increment(tokens);
     }
 
-    /** One forward pass (one prompt) took {@code took} over {@code tokens} tokens. */
-    public void forwardPass(Role role, Duration took, int tokens) {
-        forwardPass.get(role).record(took);
-        forwardTokens.get(role).increment(tokens);
+    /**
+     * One forward pass over a batch of {@code prompts} prompts took {@code batch}: recorded as
+     * {@code prompts} observations of batch / prompts (the per-prompt latency the dashboard shows).
+     */
+    public void forwardPasses(Role role, Duration batch, int prompts) {
+        if (prompts <= 0) {
+            return;
+        }
+        Duration perPrompt = batch.dividedBy(prompts);
+        Timer t = forwardPass.get(role);
+        for (int i = 0; i < prompts; i++) {
+            t.record(perPrompt);
+        }
     }
 
     /** A message went to the dead-letter topic; reason is one of malformed, invalid, failed. */

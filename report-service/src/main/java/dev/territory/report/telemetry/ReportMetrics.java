@@ -26,7 +26,7 @@ public class ReportMetrics {
         this.completed = Counter.builder("territory.runs").tag("state", "completed")
                 .description("Runs by the state they entered; completed: RunCompleted emitted").register(registry);
         this.failed = Counter.builder("territory.runs").tag("state", "failed")
-                .description("Runs by the state they entered; failed: RunFailed emitted").register(registry);
+                .description("Runs by the state they entered; failed: RunFailed seen on territory.runs.failed").register(registry);
         this.runDuration = Timer.builder("territory.run.duration")
                 .description("From RunRequested.occurredAt to RunCompleted").publishPercentileHistogram()
                 .minimumExpectedValue(Duration.ofSeconds(1)).maximumExpectedValue(Duration.ofHours(12))
@@ -54,7 +54,7 @@ public class ReportMetrics {
         }
     }
 
-    /** RunFailed was emitted. */
+    /** A RunFailed was seen (consumed from territory.runs.failed, or emitted by this service). */
     public void runFailed(String runId) {
         failed.increment();
     }
