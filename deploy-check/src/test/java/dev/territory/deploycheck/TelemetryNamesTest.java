@@ -27,8 +27,6 @@ import javax.tools.JavaCompiler;
 import javax.tools.JavaFileObject;
 import javax.tools.StandardJavaFileManager;
 import javax.tools.ToolProvider;
-import org.eclipse.microprofile.health.HealthCheck;
-import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,7 +52,7 @@ class TelemetryNamesTest {
                         .forEach(p -> sources.add(p.toFile()));
             }
         }
-        assertThat(sources).hasSizeGreaterThanOrEqualTo(5);
+        assertThat(sources).hasSizeGreaterThanOrEqualTo(3);
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         try (StandardJavaFileManager fm = javac.getStandardFileManager(diagnostics, null, null)) {
@@ -218,27 +216,6 @@ class TelemetryNamesTest {
         String scrape = r.scrape();
         assertThat(scrape).doesNotContain("run=\"a\"").contains("run=\"b\"").contains("run=\"c\"");
         assertThat((Set<?>) call(im, "trackedRuns")).hasSize(2);
-    }
-
-    @Test
-    void readinessIsDownUntilTheEngineIsWarmAndUpAfter() throws Exception {
-        Object warmup = construct("dev.territory.inference.telemetry.EngineWarmup", "PyTorch", true);
-        HealthCheck check = (HealthCheck) construct("dev.territory.inference.telemetry.ModelEngineReadinessCheck", warmup);
-        HealthCheckResponse before = check.call();
-        assertThat(before.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
-        assertThat(before.getData().orElseThrow()).containsEntry("state", "warming up");
-
-        call(warmup, "warm"); // real libtorch (CPU) from the pytorch-native-cpu jar
-        HealthCheckResponse after = check.call();
-        assertThat(after.getStatus()).as("after warm-up: %s", after.getData()).isEqualTo(HealthCheckResponse.Status.UP);
-        assertThat(after.getName()).isEqualTo("territory-model-engine");
-        assertThat(after.getData().orElseThrow()).containsEntry("engine", "PyTorch").containsKey("version");
-
-        Object broken = construct("dev.territory.inference.telemetry.EngineWarmup", "NoSuchEngine", true);
-        call(broken, "warm");
-        HealthCheckResponse failed = ((HealthCheck) construct("dev.territory.inference.telemetry.ModelEngineReadinessCheck", broken)).call();
-        assertThat(failed.getStatus()).isEqualTo(HealthCheckResponse.Status.DOWN);
-        assertThat(failed.getData().orElseThrow()).containsKey("error");
     }
 
     static String read(Path p) {
