@@ -31,6 +31,9 @@ public class RequestListener {
     @Inject
     Publisher publisher;
 
+    @Inject
+    dev.territory.inference.telemetry.InferenceMetrics metrics;
+
     @Incoming(Channels.RUN_REQUESTS_IN)
     @Blocking
     public void onRequest(byte[] payload) {
@@ -47,6 +50,7 @@ public class RequestListener {
         }
         LOG.infof("run %s accepted: %s vs %s, seeds %s, %d prompts", request.runId(), request.base().describe(),
                 request.instruct().describe(), request.seeds(), request.prompts().resolve().size());
+        metrics.runRequested(request.runId());
         CompletableFuture.allOf(
                 publisher.progress(RunProgress.of(request.runId(), null, null, RunProgress.Stage.ACCEPTED, 0, 0, null)),
                 publisher.job(Keys.runRole(request.runId(), Role.BASE), ModelJobRequested.of(request, Role.BASE)),
