@@ -30,15 +30,16 @@ public final class EventCodec {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
 
-    private static final Map<String, Class<? extends TerritoryEvent>> TYPES = Map.of(
-            "RunRequested", RunRequested.class,
-            "ModelJobRequested", ModelJobRequested.class,
-            "EntropyVectorComputed", EntropyVectorComputed.class,
-            "RunProgress", RunProgress.class,
-            "SeedMetricsComputed", SeedMetricsComputed.class,
-            "RoleMetricsComputed", RoleMetricsComputed.class,
-            "RunCompleted", RunCompleted.class,
-            "RunFailed", RunFailed.class);
+    private static final Map<String, Class<? extends TerritoryEvent>> TYPES = Map.ofEntries(
+            Map.entry("ModelLoaded", ModelLoaded.class),
+            Map.entry("RunRequested", RunRequested.class),
+            Map.entry("ModelJobRequested", ModelJobRequested.class),
+            Map.entry("EntropyVectorComputed", EntropyVectorComputed.class),
+            Map.entry("RunProgress", RunProgress.class),
+            Map.entry("SeedMetricsComputed", SeedMetricsComputed.class),
+            Map.entry("RoleMetricsComputed", RoleMetricsComputed.class),
+            Map.entry("RunCompleted", RunCompleted.class),
+            Map.entry("RunFailed", RunFailed.class));
 
     private EventCodec() {}
 

@@ -14,13 +14,14 @@ import java.time.Instant;
     @JsonSubTypes.Type(value = ModelJobRequested.class, name = "ModelJobRequested"),
     @JsonSubTypes.Type(value = EntropyVectorComputed.class, name = "EntropyVectorComputed"),
     @JsonSubTypes.Type(value = RunProgress.class, name = "RunProgress"),
+    @JsonSubTypes.Type(value = ModelLoaded.class, name = "ModelLoaded"),
     @JsonSubTypes.Type(value = SeedMetricsComputed.class, name = "SeedMetricsComputed"),
     @JsonSubTypes.Type(value = RoleMetricsComputed.class, name = "RoleMetricsComputed"),
     @JsonSubTypes.Type(value = RunCompleted.class, name = "RunCompleted"),
     @JsonSubTypes.Type(value = RunFailed.class, name = "RunFailed"),
 })
 public sealed interface TerritoryEvent
-        permits RunRequested, ModelJobRequested, EntropyVectorComputed, RunProgress, SeedMetricsComputed,
+        permits RunRequested, ModelJobRequested, EntropyVectorComputed, RunProgress, ModelLoaded, SeedMetricsComputed,
                 RoleMetricsComputed, RunCompleted, RunFailed {
 
     /** Schema version every event of this module writes; readers accept exactly this one. */

@@ -17,7 +17,7 @@ public final class Topics {
     public static final String ENTROPY_VECTORS = "territory.entropy.vectors";
     /** {@link SeedMetricsComputed} and {@link RoleMetricsComputed}, key runId. */
     public static final String METRICS_COMPUTED = "territory.metrics.computed";
-    /** {@link RunProgress}, key runId. */
+    /** {@link RunProgress} and {@link ModelLoaded}, key runId. */
     public static final String RUNS_PROGRESS = "territory.runs.progress";
     /** {@link RunCompleted}, key runId. */
     public static final String RUNS_COMPLETED = "territory.runs.completed";

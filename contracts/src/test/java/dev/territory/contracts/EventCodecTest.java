@@ -25,6 +25,8 @@ class EventCodecTest {
                 EntropyVectorComputed.of("run-1", Role.BASE, 42, List.of(42, 123), 3, 10, 17, "llama", 1, "float32",
                         "e11-v3", "0.1.0", entropies),
                 RunProgress.of("run-1", Role.BASE, 42, RunProgress.Stage.COMPUTING, 3, 10, null),
+                ModelLoaded.of("run-1", Role.BASE, new ModelInfo("m", "/models/m", null, "llama", 2, 2, 1, 16, "bfloat16",
+                        4096, 1234L, List.of(new ModelInfo.WeightFileInfo("model.safetensors", 10, "ab"))), 0.5),
                 new SeedMetricsComputed(SeedMetricsComputed.idFor("run-1", Role.BASE, 42), 1, REQUEST.occurredAt(),
                         "run-1", Role.BASE, 42, List.of(42), 10, shape, "float32", "e11-v3", "0.1.0", metrics),
                 new RoleMetricsComputed(RoleMetricsComputed.idFor("run-1", Role.BASE), 1, REQUEST.occurredAt(),

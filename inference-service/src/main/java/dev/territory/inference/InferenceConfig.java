@@ -23,6 +23,10 @@ public interface InferenceConfig {
      */
     Optional<List<String>> modelRoots();
 
+    /** SHA-256 every weight file for the report's provenance (reads each file once per job). */
+    @WithDefault("true")
+    boolean hashWeights();
+
     /** Load libtorch and run one tiny operation at startup, so the first request does not pay for it. */
     @WithDefault("true")
     boolean warmEngine();

@@ -4,11 +4,12 @@ import dev.territory.contracts.Channels;
 import dev.territory.contracts.EntropyVectorComputed;
 import dev.territory.contracts.EventCodec;
 import dev.territory.contracts.ModelJobRequested;
+import dev.territory.contracts.ModelInfo;
+import dev.territory.contracts.ModelLoaded;
 import dev.territory.contracts.Role;
 import dev.territory.contracts.RunFailed;
 import dev.territory.contracts.RunProgress;
 import dev.territory.engine.ComputeDtype;
-import dev.territory.engine.ModelArchitecture;
 import dev.territory.engine.ModelException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -69,7 +70,7 @@ public class JobListener {
         counter("territory.inference.jobs.started", job.runId(), job.role()).increment();
         try {
             Sink sink = new Sink();
-            new ModelJobRunner(config.modelRoots(), config.batchSize())
+            new ModelJobRunner(config.modelRoots(), config.batchSize(), config.hashWeights())
                     .run(job, engines.engine(ComputeDtype.fromId(job.request().dtype())), sink);
             sink.awaitAll();
             counter("territory.inference.jobs.completed", job.runId(), job.role()).increment();
@@ -112,7 +113,8 @@ public class JobListener {
         }
 
         @Override
-        public void modelLoaded(String runId, Role role, ModelArchitecture arch, double seconds, long bytes) {
+        public void modelLoaded(String runId, Role role, ModelInfo model, double seconds, long bytes) {
+            pending.add(publisher.progress(ModelLoaded.of(runId, role, model, seconds)));
             Timer.builder("territory.inference.model.load").description("model load time").tags("model", role.id())
                     .register(registry).record(Duration.ofNanos((long) (seconds * 1e9)));
             Counter.builder("territory.inference.model.load.bytes").baseUnit("bytes").tags("model", role.id())

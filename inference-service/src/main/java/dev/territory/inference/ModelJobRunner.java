@@ -1,6 +1,7 @@
 package dev.territory.inference;
 
 import dev.territory.contracts.EntropyVectorComputed;
+import dev.territory.contracts.ModelInfo;
 import dev.territory.contracts.ModelJobRequested;
 import dev.territory.contracts.Role;
 import dev.territory.contracts.RunProgress;
@@ -35,7 +36,7 @@ public final class ModelJobRunner {
         /** All vectors of a seed have been handed on. */
         default void seedDone(String runId, Role role, int seed) {}
 
-        default void modelLoaded(String runId, Role role, ModelArchitecture architecture, double seconds, long bytes) {}
+        default void modelLoaded(String runId, Role role, ModelInfo model, double seconds, long bytes) {}
 
         default void promptsDone(String runId, Role role, int seed, int done, int total, double batchSeconds, int batchPrompts) {}
     }
@@ -43,9 +44,12 @@ public final class ModelJobRunner {
     private final Optional<List<String>> modelRoots;
     private final int batchSize;
 
-    public ModelJobRunner(Optional<List<String>> modelRoots, int batchSize) {
+    private final boolean hashWeights;
+
+    public ModelJobRunner(Optional<List<String>> modelRoots, int batchSize, boolean hashWeights) {
         this.modelRoots = modelRoots;
         this.batchSize = batchSize;
+        this.hashWeights = hashWeights;
     }
 
     /**
@@ -65,7 +69,7 @@ public final class ModelJobRunner {
             ModelArchitecture arch = model.architecture();
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             long bytes = model.weightFiles().stream().mapToLong(w -> w.sizeBytes()).sum();
-            sink.modelLoaded(runId, role, arch, loadSeconds, bytes);
+            sink.modelLoaded(runId, role, describe(dir, model), loadSeconds, bytes);
             if (request.maxLength() > arch.maxPositionEmbeddings()) {
                 throw new IllegalArgumentException("maxLength " + request.maxLength() + " is above the "
                         + role.id() + " model's max_position_embeddings " + arch.maxPositionEmbeddings());
@@ -98,6 +102,22 @@ public final class ModelJobRunner {
             sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.MODEL_DONE, prompts.size(), prompts.size(),
                     null));
         }
+    }
+
+    /** What reports say about the model: shape from config.json, weight files with SHA-256, parameter count. */
+    private ModelInfo describe(Path dir, LoadedModel model) {
+        ModelArchitecture a = model.architecture();
+        List<ModelInfo.WeightFileInfo> files = new java.util.ArrayList<>();
+        long params = 0;
+        boolean known = true;
+        for (var f : model.weightFiles()) {
+            files.add(new ModelInfo.WeightFileInfo(f.name(), f.sizeBytes(), hashWeights ? f.sha256() : null));
+            long n = SafetensorsParameters.count(f.path());
+            known &= n >= 0;
+            params += Math.max(n, 0);
+        }
+        return new ModelInfo(dir.getFileName().toString(), dir.toString(), null, a.modelType(), a.numLayers(), a.numHeads(),
+                a.numKvHeads(), a.headDim(), a.storageDtype(), a.maxPositionEmbeddings(), known ? params : null, files);
     }
 
     /** The model directory, resolved; refused when it does not exist or lies outside the configured roots. */
