@@ -78,12 +78,11 @@ class TelemetryNamesTest {
 
         PrometheusMeterRegistry metrics = registry();
         Object am = construct("dev.territory.metrics.telemetry.AggregationMetrics", metrics, 50);
-        Object seedLevel = Class.forName("dev.territory.metrics.telemetry.AggregationMetrics$Level", true, loader)
-                .getEnumConstants()[0];
-        call(am, "vectorConsumed", Role.BASE, false);
-        call(am, "vectorConsumed", Role.BASE, true);
-        call(am, "aggregateProgress", "r1", Role.BASE, 42, 2, 10);
-        call(am, "aggregateCompleted", seedLevel, Duration.ofMillis(5));
+        call(am, "vectorAccepted", "r1", Role.BASE, 42);
+        call(am, "vectorAccepted", "r1", Role.BASE, 42);
+        call(am, "vectorDuplicate", "r1");
+        call(am, "vectorRejected", "r1", "inconsistent head count");
+        call(am, "aggregateCompleted", "r1", Role.BASE, "seed");
         SCRAPES.put("metrics-service", metrics.scrape());
 
         PrometheusMeterRegistry report = registry();
@@ -200,7 +199,10 @@ class TelemetryNamesTest {
         assertThat(value("inference-service", "territory_model_jobs_active", "")).isEqualTo(0.0);
         assertThat(value("inference-service", "territory_dead_letter_messages_total",
                 "{reason=\"malformed\",topic=\"territory.model.jobs\",}")).isEqualTo(1.0);
-        assertThat(value("metrics-service", "territory_vectors_consumed_total", "{outcome=\"duplicate\",role=\"base\",}")).isEqualTo(1.0);
+        assertThat(value("metrics-service", "territory_vectors_consumed_total", "{outcome=\"new\",}")).isEqualTo(2.0);
+        assertThat(value("metrics-service", "territory_vectors_consumed_total", "{outcome=\"duplicate\",}")).isEqualTo(1.0);
+        assertThat(value("metrics-service", "territory_vectors_consumed_total", "{outcome=\"rejected\",}")).isEqualTo(1.0);
+        assertThat(value("metrics-service", "territory_aggregate_vectors_collected", labels)).isEqualTo(2.0);
         assertThat(value("metrics-service", "territory_aggregates_completed_total", "{level=\"seed\",}")).isEqualTo(1.0);
         assertThat(value("report-service", "territory_runs_total", "{state=\"completed\",}")).isEqualTo(1.0);
         assertThat(value("report-service", "territory_runs_total", "{state=\"failed\",}")).isEqualTo(1.0);

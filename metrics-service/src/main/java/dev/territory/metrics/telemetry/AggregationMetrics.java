@@ -5,14 +5,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.context.Initialized;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,22 +19,22 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
- * The metrics service's meters, named as in docs/metrics.md. Labels are bounded ({@code role},
- * {@code outcome}, {@code level} are enums; per-run series kept for the
+ * The metrics service's meters, named as in docs/metrics.md; its methods mirror the topology's
+ * {@code AggregationListener} so that each listener callback is one call here. Labels are bounded
+ * ({@code outcome} and {@code level} fixed sets, {@code role} an enum; per-run series kept for the
  * {@code territory.telemetry.max-runs} most recent runs).
  */
 @ApplicationScoped
 public class AggregationMetrics {
-    /** Which aggregate completed: one (run, role, seed), or one (run, role) over its seeds. */
-    public enum Level { SEED, ROLE }
+    private static final Set<String> LEVELS = Set.of("seed", "role");
+    private static final Set<String> REASONS = Set.of("malformed", "invalid", "failed");
 
     private final MeterRegistry registry;
     private final int maxRuns;
-    private final Map<Role, Counter> vectorsNew = new EnumMap<>(Role.class);
-    private final Map<Role, Counter> vectorsDuplicate = new EnumMap<>(Role.class);
-    private final Map<Level, Counter> aggregates = new EnumMap<>(Level.class);
-    private final Timer aggregateCompute;
-    /** runId -> (role/seed -> collected gauge state); insertion order = age. Guarded by itself. */
+    private final Counter accepted;
+    private final Counter duplicate;
+    private final Counter rejected;
+    /** runId -> (role/seed -> vectors accepted); insertion order = age. Guarded by itself. */
     private final LinkedHashMap<String, Map<String, Collected>> runs = new LinkedHashMap<>();
 
     @Inject
@@ -48,18 +45,13 @@ public class AggregationMetrics {
         }
         this.registry = registry;
         this.maxRuns = maxRuns;
-        for (Role role : Role.values()) {
-            vectorsNew.put(role, vectors(role, "new"));
-            vectorsDuplicate.put(role, vectors(role, "duplicate"));
+        accepted = vectors("new");
+        duplicate = vectors("duplicate");
+        rejected = vectors("rejected");
+        for (String level : LEVELS) {
+            aggregates(level);
         }
-        for (Level level : Level.values()) {
-            aggregates.put(level, Counter.builder("territory.aggregates.completed")
-                    .tag("level", level.name().toLowerCase(Locale.ROOT))
-                    .description("Metrics events emitted for complete aggregates").register(registry));
-        }
-        aggregateCompute = Timer.builder("territory.aggregate.compute")
-                .description("Time to compute the notebook metrics of one complete aggregate").register(registry);
-        for (String reason : Set.of("malformed", "invalid", "failed")) {
+        for (String reason : REASONS) {
             deadLetters("none", reason);
         }
     }
@@ -68,36 +60,46 @@ public class AggregationMetrics {
         // constructing the bean registered the fixed series
     }
 
-    private Counter vectors(Role role, String outcome) {
-        return Counter.builder("territory.vectors.consumed").tags("role", role.id(), "outcome", outcome)
-                .description("Entropy vectors consumed; duplicate = already in the aggregate, ignored")
+    private Counter vectors(String outcome) {
+        return Counter.builder("territory.vectors.consumed").tag("outcome", outcome)
+                .description("Entropy vectors consumed: new (counted into an aggregate), duplicate (ignored), rejected")
                 .register(registry);
     }
 
-    /** An entropy vector was consumed; {@code duplicate} when its (run, role, seed, prompt) was already held. */
-    public void vectorConsumed(Role role, boolean duplicate) {
-        (duplicate ? vectorsDuplicate : vectorsNew).get(role).increment();
+    private Counter aggregates(String level) {
+        return Counter.builder("territory.aggregates.completed").tag("level", level)
+                .description("Metrics events emitted for complete aggregates (exactly once each)").register(registry);
     }
 
-    /** How many distinct vectors (run, role, seed) holds, of how many expected ({@code promptCount}). */
-    public void aggregateProgress(String runId, Role role, int seed, int collected, int expected) {
-        Collected c = collected(runId, role, seed);
-        c.collected.set(collected);
-        c.expected.set(expected);
+    /** A vector was counted into the (runId, role, seed) aggregate. */
+    public void vectorAccepted(String runId, Role role, int seed) {
+        accepted.increment();
+        collected(runId, role, seed).incrementAndGet();
     }
 
-    /** A complete aggregate's metrics event was emitted (exactly once per aggregate). */
-    public void aggregateCompleted(Level level, Duration computeTime) {
-        aggregates.get(level).increment();
-        if (computeTime != null) {
-            aggregateCompute.record(computeTime);
+    /** A vector already counted (same run, role, seed, prompt) was ignored. */
+    public void vectorDuplicate(String runId) {
+        duplicate.increment();
+    }
+
+    /** A vector could not be used (malformed, inconsistent); the reason stays in the logs. */
+    public void vectorRejected(String runId, String reason) {
+        rejected.increment();
+    }
+
+    /** A metrics event was emitted; {@code level} is "seed" or "role". */
+    public void aggregateCompleted(String runId, Role role, String level) {
+        String l = level == null ? "" : level.toLowerCase(Locale.ROOT);
+        if (!LEVELS.contains(l)) {
+            throw new IllegalArgumentException("aggregate level must be seed or role, got " + level);
         }
+        aggregates(l).increment();
     }
 
     /** A message went to the dead-letter topic; reason is one of malformed, invalid, failed. */
     public void deadLettered(String sourceTopic, String reason) {
         String r = reason == null ? "failed" : reason.toLowerCase(Locale.ROOT);
-        deadLetters(sourceTopic, Set.of("malformed", "invalid", "failed").contains(r) ? r : "failed").increment();
+        deadLetters(sourceTopic, REASONS.contains(r) ? r : "failed").increment();
     }
 
     private Counter deadLetters(String sourceTopic, String reason) {
@@ -105,7 +107,7 @@ public class AggregationMetrics {
                 .description("Messages sent to the dead-letter topic, by source topic and reason").register(registry);
     }
 
-    private Collected collected(String runId, Role role, int seed) {
+    private AtomicInteger collected(String runId, Role role, int seed) {
         List<Meter> evicted = new ArrayList<>();
         Collected c;
         synchronized (runs) {
@@ -114,7 +116,7 @@ public class AggregationMetrics {
                 while (runs.size() >= maxRuns) {
                     String oldest = runs.keySet().iterator().next();
                     for (Collected old : runs.remove(oldest).values()) {
-                        evicted.addAll(old.meters);
+                        evicted.add(old.gauge);
                     }
                 }
                 perRun = new LinkedHashMap<>();
@@ -123,23 +125,18 @@ public class AggregationMetrics {
             c = perRun.computeIfAbsent(role.id() + "/" + seed, k -> new Collected(registry, runId, role, seed));
         }
         evicted.forEach(registry::remove);
-        return c;
+        return c.count;
     }
 
     private static final class Collected {
-        final AtomicInteger collected = new AtomicInteger();
-        final AtomicInteger expected = new AtomicInteger();
-        final List<Meter> meters;
+        final AtomicInteger count = new AtomicInteger();
+        final Meter gauge;
 
         Collected(MeterRegistry registry, String runId, Role role, int seed) {
-            String s = Integer.toString(seed);
-            meters = List.of(
-                    Gauge.builder("territory.aggregate.vectors.collected", collected, AtomicInteger::get)
-                            .tags("run", runId, "role", role.id(), "seed", s)
-                            .description("Distinct vectors held for the (run, role, seed) aggregate").register(registry),
-                    Gauge.builder("territory.aggregate.vectors.expected", expected, AtomicInteger::get)
-                            .tags("run", runId, "role", role.id(), "seed", s)
-                            .description("Vectors the (run, role, seed) aggregate needs (promptCount)").register(registry));
+            gauge = Gauge.builder("territory.aggregate.vectors.collected", count, AtomicInteger::get)
+                    .tags("run", runId, "role", role.id(), "seed", Integer.toString(seed))
+                    .description("Vectors counted into the (run, role, seed) aggregate by this process")
+                    .register(registry);
         }
     }
 }
