@@ -11,6 +11,7 @@ import dev.territory.contracts.RunFailed;
 import dev.territory.contracts.RunProgress;
 import dev.territory.engine.ComputeDtype;
 import dev.territory.engine.ModelException;
+import dev.territory.inference.telemetry.InferenceMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -50,6 +51,9 @@ public class JobListener {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    InferenceMetrics metrics;
+
     private final Map<String, AtomicInteger> gauges = new ConcurrentHashMap<>();
 
     @Incoming(Channels.MODEL_JOBS_IN)
@@ -68,16 +72,19 @@ public class JobListener {
         }
         LOG.infof("run %s: %s model %s", job.runId(), job.role().id(), job.request().model(job.role()).describe());
         counter("territory.inference.jobs.started", job.runId(), job.role()).increment();
+        metrics.jobStarted(job.runId(), job.role());
         try {
             Sink sink = new Sink();
             new ModelJobRunner(config.modelRoots(), config.batchSize(), config.hashWeights())
                     .run(job, engines.engine(ComputeDtype.fromId(job.request().dtype())), sink);
             sink.awaitAll();
             counter("territory.inference.jobs.completed", job.runId(), job.role()).increment();
+            metrics.jobFinished(job.runId(), job.role(), true);
         } catch (ModelException | RuntimeException e) {
             String reason = job.role().id() + " model " + job.request().model(job.role()).describe() + ": " + e.getMessage();
             LOG.warnf("run %s failed: %s", job.runId(), reason);
             counter("territory.inference.jobs.failed", job.runId(), job.role()).increment();
+            metrics.jobFinished(job.runId(), job.role(), false);
             publisher.failed(RunFailed.of(job.runId(), RequestListener.SERVICE, reason)).join();
         }
     }
@@ -105,6 +112,7 @@ public class JobListener {
         public void vector(EntropyVectorComputed vector) {
             pending.add(publisher.vector(vector.key(), vector));
             counter("territory.inference.vectors.published", vector.runId(), vector.role()).increment();
+            metrics.vectorPublished(vector.runId(), vector.role(), vector.seed(), vector.promptIndex(), vector.tokenCount());
         }
 
         @Override
@@ -114,6 +122,7 @@ public class JobListener {
 
         @Override
         public void modelLoaded(String runId, Role role, ModelInfo model, double seconds, long bytes) {
+            metrics.modelLoaded(role, Duration.ofNanos((long) (seconds * 1e9)), bytes);
             pending.add(publisher.progress(ModelLoaded.of(runId, role, model, seconds)));
             Timer.builder("territory.inference.model.load").description("model load time").tags("model", role.id())
                     .register(registry).record(Duration.ofNanos((long) (seconds * 1e9)));
@@ -123,6 +132,8 @@ public class JobListener {
 
         @Override
         public void promptsDone(String runId, Role role, int seed, int done, int total, double batchSeconds, int batchPrompts) {
+            metrics.expectPrompts(runId, role, seed, total);
+            metrics.forwardPasses(role, Duration.ofNanos((long) (batchSeconds * 1e9)), batchPrompts);
             gauge("territory.inference.prompts.done", runId, role, seed).set(done);
             gauge("territory.inference.prompts.expected", runId, role, seed).set(total);
             if (batchPrompts > 0) {
