@@ -1,13 +1,232 @@
 package dev.territory.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.territory.contracts.EventCodec;
+import dev.territory.contracts.ModelRef;
+import dev.territory.contracts.PromptSpec;
+import dev.territory.contracts.Role;
+import dev.territory.contracts.RunCompleted;
+import dev.territory.contracts.RunFailed;
+import dev.territory.contracts.RunProgress;
+import dev.territory.contracts.RunRequestValidator;
+import dev.territory.contracts.RunRequested;
+import dev.territory.contracts.TerritoryEvent;
+import dev.territory.contracts.Topics;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.Callable;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
-/** Placeholder until the submit command lands; exits 2 with an error so nothing mistakes it for done. */
-@Command(name = "submit", description = "(not implemented yet)")
+/**
+ * {@code territory submit}: produces one {@link RunRequested} on the request topic, follows the
+ * run's progress events with a progress bar, prints the verdict, and downloads the run's files
+ * from the report service into {@code --out}.
+ */
+@Command(name = "submit", mixinStandardHelpOptions = true,
+        description = "Submits a run to the pipeline started by 'territory up', follows it, and downloads its files.")
 final class SubmitCommand implements Callable<Integer> {
+
+    @Option(names = "--base", required = true, paramLabel = "DIR", description = "base model directory")
+    Path base;
+
+    @Option(names = "--instruct", required = true, paramLabel = "DIR", description = "instruction-tuned model directory")
+    Path instruct;
+
+    @Option(names = "--prompts", paramLabel = "FILE", description = "prompts: a JSON array of strings or one per line (default: Standard-10 v3)")
+    Path prompts;
+
+    @Option(names = "--seeds", split = ",", paramLabel = "N", description = "seeds (default 42,123,456)")
+    List<Integer> seeds;
+
+    @Option(names = "--max-length", paramLabel = "N", description = "tokens per prompt (default 128)")
+    Integer maxLength;
+
+    @Option(names = "--run-id", paramLabel = "ID", description = "run id (default: <pair>-<timestamp>)")
+    String runId;
+
+    @Option(names = "--reference", paramLabel = "e11-mistral|RUN_ID", description = "MHA reference (default e11-mistral)")
+    String reference;
+
+    @Option(names = "--out", required = true, paramLabel = "DIR", description = "where the run's files are written")
+    Path out;
+
+    @Option(names = "--bootstrap-servers", description = "Kafka (default: the stack of 'territory up', else $KAFKA_BOOTSTRAP_SERVERS)")
+    String bootstrapServers;
+
+    @Option(names = "--report-url", description = "report service base URL (default: the stack of 'territory up')")
+    String reportUrl;
+
+    @Option(names = "--timeout", description = "give up after this many minutes (default ${DEFAULT-VALUE})", defaultValue = "120")
+    int timeoutMinutes;
+
+    @Option(names = "--verbose", description = "print stack traces of errors")
+    boolean verbose;
+
     @Override
-    public Integer call() {
-        throw new UnsupportedOperationException("territory submit is not implemented yet");
+    public Integer call() throws Exception {
+        AnalyzeCommand.requireModelDir(base, "--base");
+        AnalyzeCommand.requireModelDir(instruct, "--instruct");
+        Properties stack = UpCommand.Stack.running(UpCommand.Stack.home()).orElse(new Properties());
+        String kafka = bootstrapServers != null ? bootstrapServers
+                : stack.getProperty("bootstrap.servers", System.getenv("KAFKA_BOOTSTRAP_SERVERS"));
+        String report = reportUrl != null ? reportUrl : stack.getProperty("report.url");
+        if (kafka == null || report == null) {
+            throw new IllegalStateException("no running pipeline: start one with ./territory up (or pass --bootstrap-servers and --report-url)");
+        }
+        RunRequested request = request(base, instruct, prompts, seeds, maxLength, runId, reference);
+        Result result = new Submission(kafka, report, System.out).run(request, out, Duration.ofMinutes(timeoutMinutes));
+        System.out.println("results.json: " + out.resolve("results.json").toAbsolutePath());
+        return result.completed() ? 0 : 1;
+    }
+
+    static RunRequested request(Path base, Path instruct, Path promptsFile, List<Integer> seeds, Integer maxLength,
+            String runId, String reference) throws IOException {
+        Path b = base.toAbsolutePath().normalize();
+        Path i = instruct.toAbsolutePath().normalize();
+        String id = runId != null ? runId : AnalyzeCommand.pairName(b, i) + "-"
+                + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC).format(java.time.Instant.now());
+        RunRequested r = RunRequested.of(id, ModelRef.local(b.toString()), ModelRef.local(i.toString()));
+        if (promptsFile != null) {
+            r = r.withPrompts(PromptSpec.inline(promptsFile.getFileName().toString(), AnalyzeCommand.readPrompts(promptsFile)));
+        }
+        if (seeds != null) {
+            r = r.withSeeds(seeds);
+        }
+        if (maxLength != null) {
+            r = r.withMaxLength(maxLength);
+        }
+        if (reference != null) {
+            r = r.withReference(reference);
+        }
+        return RunRequestValidator.validate(r);
+    }
+
+    record Result(boolean completed, String verdict, List<Path> files) {}
+
+    /** One run through the pipeline: request out, events in, files down. */
+    static final class Submission {
+        private final String bootstrap;
+        private final String reportUrl;
+        private final PrintStream out;
+        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+        Submission(String bootstrap, String reportUrl, PrintStream out) {
+            this.bootstrap = bootstrap;
+            this.reportUrl = reportUrl;
+            this.out = out;
+        }
+
+        /** @throws IllegalStateException with the pipeline's reason when the run fails */
+        Result run(RunRequested request, Path outDir, Duration timeout) throws Exception {
+            String runId = request.runId();
+            int perRole = request.seeds().size() * request.prompts().resolve().size();
+            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
+                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
+                List<TopicPartition> partitions = new ArrayList<>();
+                for (String topic : List.of(Topics.RUNS_PROGRESS, Topics.RUNS_COMPLETED, Topics.RUNS_FAILED)) {
+                    consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+                }
+                consumer.assign(partitions);
+                consumer.seekToEnd(partitions);
+                partitions.forEach(consumer::position); // fix the start before the request goes out
+                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new ByteArraySerializer())) {
+                    producer.send(new ProducerRecord<>(Topics.RUNS_REQUESTED, runId, EventCodec.encode(request))).get();
+                }
+                out.printf("run %s submitted: %s vs %s, seeds %s, reference %s%n", runId, request.base().describe(),
+                        request.instruct().describe(), request.seeds(), request.reference());
+                Map<String, Integer> done = new HashMap<>();
+                long deadline = System.nanoTime() + timeout.toNanos();
+                try (ProgressBar bar = new ProgressBar("run " + runId, 2L * perRole)) {
+                    while (System.nanoTime() < deadline) {
+                        for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(250))) {
+                            if (!runId.equals(r.key())) {
+                                continue;
+                            }
+                            TerritoryEvent e;
+                            try {
+                                e = EventCodec.decode(r.value());
+                            } catch (RuntimeException ex) {
+                                continue;
+                            }
+                            if (e instanceof RunProgress p && p.role() != null && p.seed() != null) {
+                                done.merge(p.role().id() + "/" + p.seed(), p.done(), Math::max);
+                                bar.update(done.values().stream().mapToInt(Integer::intValue).sum());
+                            } else if (e instanceof RunFailed f) {
+                                bar.close();
+                                throw new IllegalStateException("run " + runId + " failed: " + f.service() + ": " + f.reason());
+                            } else if (e instanceof RunCompleted c) {
+                                bar.update(2L * perRole);
+                                bar.close();
+                                List<Path> files = download(runId, c.files(), outDir);
+                                out.printf("verdict: %s (architecture-invariant vs the reference: %s)%n", c.verdict(),
+                                        c.architectureInvariant() ? "yes" : "no");
+                                return new Result(true, c.verdict(), files);
+                            }
+                        }
+                    }
+                }
+                throw new IllegalStateException("run " + runId + ": no result within " + timeout.toMinutes()
+                        + " min; follow it at " + reportUrl + "/runs/" + runId);
+            }
+        }
+
+        private List<Path> download(String runId, List<String> names, Path outDir) throws IOException, InterruptedException {
+            Files.createDirectories(outDir);
+            List<Path> files = new ArrayList<>();
+            for (String name : names) {
+                URI uri = URI.create(reportUrl + "/runs/" + URLEncoder.encode(runId, StandardCharsets.UTF_8) + "/files/"
+                        + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"));
+                Path target = outDir.resolve(Path.of(name).getFileName().toString());
+                HttpResponse<Path> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(2)).build(),
+                        HttpResponse.BodyHandlers.ofFile(target));
+                if (r.statusCode() != 200) {
+                    Files.deleteIfExists(target);
+                    throw new IOException(uri + ": HTTP " + r.statusCode());
+                }
+                files.add(target);
+            }
+            return files;
+        }
+
+        /** The report service's view of a run (GET /runs/{id}). */
+        JsonNode runState(String runId) throws IOException, InterruptedException {
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(reportUrl + "/runs/" + runId)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return EventCodec.mapper().readTree(r.body());
+        }
+    }
+
+    static String roleSeed(Role role, int seed) {
+        return role.id() + "/" + seed;
     }
 }
