@@ -1,0 +1,106 @@
+package dev.territory.report;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.territory.contracts.ModelInfo;
+import dev.territory.contracts.Role;
+import dev.territory.contracts.RoleMetricsComputed;
+import dev.territory.contracts.RunRequested;
+import dev.territory.reporting.ComparisonReference;
+import dev.territory.reporting.Methodology;
+import dev.territory.reporting.ModelSummary;
+import dev.territory.reporting.References;
+import dev.territory.reporting.ResultsAssembler;
+import dev.territory.reporting.RunDescription;
+import dev.territory.reporting.RunReport;
+import dev.territory.reporting.RunWriter;
+import dev.territory.reporting.WeightFileHash;
+import dev.territory.statistics.MetricsJson;
+import dev.territory.statistics.RoleMetrics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The one place the report service meets the reporting core: turns a run's request, models and
+ * over-seeds metrics into the verdict, the MHA comparison and the run's files (results.json in the
+ * notebook's schema, figures, exports). Deterministic: the same events give the same files.
+ */
+final class ReportBuilder {
+
+    /** What was written and concluded. */
+    record Built(String verdict, boolean architectureInvariant, List<String> files) {}
+
+    private ReportBuilder() {}
+
+    /** True when everything a report needs has arrived. */
+    static boolean ready(RunState s) {
+        return s.request() != null && s.models().keySet().containsAll(List.of("base", "instruct"))
+                && s.roleMetrics().keySet().containsAll(List.of("base", "instruct"));
+    }
+
+    /**
+     * @param completedRunDir a run id → its directory, if that run is completed (for {@code reference})
+     * @throws IllegalArgumentException when the reference cannot be used
+     */
+    static Built build(RunState s, Path dir, Function<String, java.util.Optional<Path>> completedRunDir) throws IOException {
+        RunRequested request = s.request();
+        ComparisonReference reference;
+        if (RunRequested.E11_MISTRAL_REFERENCE.equals(request.reference())) {
+            reference = ComparisonReference.E11_MISTRAL;
+        } else {
+            Path refDir = completedRunDir.apply(request.reference()).orElseThrow(() -> new IllegalArgumentException(
+                    "reference run " + request.reference() + " is not a completed run of this service"));
+            reference = References.resolve(refDir.toString());
+        }
+        ModelSummary base = summary(Role.BASE, s.models().get("base"));
+        ModelSummary instruct = summary(Role.INSTRUCT, s.models().get("instruct"));
+        List<String> prompts = request.prompts().resolve();
+        Methodology methodology = new Methodology("E11-v3", request.seeds(), request.maxLength(), request.dtype(),
+                request.prompts().displayName(), dev.territory.contracts.PromptSets.md5(prompts), prompts.size(),
+                "NONE (Full Precision " + request.dtype() + ")", false, request.protocol());
+        RoleMetricsComputed baseMetrics = s.roleMetrics().get("base");
+        RunDescription run = new RunDescription(s.runId(), request.occurredAt(), pairName(base.name(), instruct.name()), base,
+                instruct, methodology, baseMetrics.engineVersion(), Map.of(),
+                Map.of("pipeline", "kafka: inference-service, metrics-service, report-service"));
+        RunReport report = ResultsAssembler.assemble(run, roleMetrics(baseMetrics), roleMetrics(s.roleMetrics().get("instruct")),
+                reference, List.of());
+        Files.createDirectories(dir);
+        RunWriter.RunFiles files = RunWriter.write(report, dir);
+        List<String> names = new ArrayList<>();
+        files.files().forEach(f -> names.add(f.getFileName().toString()));
+        if (files.zip() != null && !names.contains(files.zip().getFileName().toString())) {
+            names.add(files.zip().getFileName().toString());
+        }
+        return new Built(report.verdict().code(), report.comparison().architectureInvariant(), names);
+    }
+
+    static RoleMetrics roleMetrics(RoleMetricsComputed event) {
+        JsonNode m = event.metrics();
+        RoleMetrics r = MetricsJson.readRole(m);
+        List<String> warnings = new ArrayList<>();
+        m.path("warnings").forEach(w -> warnings.add(w.asText()));
+        Map<String, Double> spread = m.has("seed_spread") ? MetricsJson.readMap(m.get("seed_spread")) : Map.of();
+        return new RoleMetrics(r.specialization(), r.gqaMetrics(), r.seedResults(), spread, warnings);
+    }
+
+    static ModelSummary summary(Role role, ModelInfo m) {
+        List<WeightFileHash> hashes = m.weightFiles().stream()
+                .map(f -> new WeightFileHash(f.name(), f.sizeBytes(), f.sha256())).toList();
+        return new ModelSummary(role.id(), m.name(), m.source(), m.revision(), m.modelType(), m.numLayers(), m.numHeads(),
+                m.numKvHeads(), m.headDim(), m.storageDtype(), m.parameterCount(), hashes);
+    }
+
+    /** "llama3-gqa" for llama3-gqa-base / llama3-gqa-instruct: the common prefix, else "a_vs_b". */
+    static String pairName(String a, String b) {
+        int n = 0;
+        while (n < Math.min(a.length(), b.length()) && a.charAt(n) == b.charAt(n)) {
+            n++;
+        }
+        String common = a.substring(0, n).replaceAll("[-_.]+$", "");
+        return common.length() >= 3 ? common : a + "_vs_" + b;
+    }
+}

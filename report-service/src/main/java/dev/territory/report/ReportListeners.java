@@ -1,0 +1,148 @@
+package dev.territory.report;
+
+import dev.territory.contracts.Channels;
+import dev.territory.contracts.EventCodec;
+import dev.territory.contracts.ModelLoaded;
+import dev.territory.contracts.RoleMetricsComputed;
+import dev.territory.contracts.RunCompleted;
+import dev.territory.contracts.RunFailed;
+import dev.territory.contracts.RunProgress;
+import dev.territory.contracts.RunRequested;
+import dev.territory.contracts.TerritoryEvent;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+/**
+ * Follows every run through its events and, once both models' over-seeds metrics and
+ * descriptions are in, writes the report and emits {@link RunCompleted}. Each handler is
+ * idempotent (a repeated event changes nothing; a completed run is not rebuilt), and a message is
+ * acknowledged only after the store wrote the change, so a restart replays what was not kept.
+ */
+@ApplicationScoped
+public class ReportListeners {
+
+    static final String SERVICE = "report-service";
+    private static final Logger LOG = Logger.getLogger(ReportListeners.class);
+
+    @Inject
+    RunStore store;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    @Channel(Channels.COMPLETED_OUT)
+    Emitter<byte[]> completed;
+
+    @Inject
+    @Channel(Channels.FAILED_OUT)
+    Emitter<byte[]> failed;
+
+    @Produces
+    @Singleton
+    static RunStore runStore(ReportConfig config) {
+        return new RunStore(Path.of(config.resultsDir()));
+    }
+
+    @Incoming(Channels.REPORT_REQUESTS_IN)
+    @Blocking
+    public void onRequest(byte[] payload) {
+        decode(payload).filter(RunRequested.class::isInstance).map(RunRequested.class::cast).ifPresent(r -> {
+            store.recordRequest(r);
+            tryComplete(r.runId());
+        });
+    }
+
+    @Incoming(Channels.PROGRESS_IN)
+    @Blocking
+    public void onProgress(byte[] payload) {
+        decode(payload).ifPresent(e -> {
+            if (e instanceof RunProgress p) {
+                store.recordProgress(p);
+            } else if (e instanceof ModelLoaded m) {
+                store.recordModel(m.runId(), m.role(), m.model());
+                tryComplete(m.runId());
+            }
+        });
+    }
+
+    @Incoming(Channels.METRICS_IN)
+    @Blocking
+    public void onMetrics(byte[] payload) {
+        decode(payload).filter(RoleMetricsComputed.class::isInstance).map(RoleMetricsComputed.class::cast).ifPresent(m -> {
+            store.recordRoleMetrics(m);
+            tryComplete(m.runId());
+        });
+    }
+
+    @Incoming(Channels.FAILED_IN)
+    @Blocking
+    public void onFailed(byte[] payload) {
+        decode(payload).filter(RunFailed.class::isInstance).map(RunFailed.class::cast).ifPresent(f -> {
+            RunState s = store.markFailed(f.runId(), f.service() + ": " + f.reason());
+            registry.counter("territory.report.runs", "state", "failed").increment();
+            LOG.infof("run %s failed: %s", f.runId(), s.failure());
+        });
+    }
+
+    private synchronized void tryComplete(String runId) {
+        RunState s = store.get(runId).orElse(null);
+        if (s == null || s.finished() || !ReportBuilder.ready(s)) {
+            return;
+        }
+        try {
+            ReportBuilder.Built built = ReportBuilder.build(s, store.runDir(runId), this::completedRunDir);
+            store.markCompleted(runId, built.verdict(), built.architectureInvariant(), built.files());
+            registry.counter("territory.report.runs", "state", "completed").increment();
+            LOG.infof("run %s completed: %s", runId, built.verdict());
+            send(completed, runId, RunCompleted.of(runId, built.verdict(), built.architectureInvariant(),
+                    "/runs/" + runId + "/files/results.json", built.files())).join();
+        } catch (Exception e) {
+            LOG.errorf(e, "run %s: report failed", runId);
+            String reason = "report: " + e.getMessage();
+            store.markFailed(runId, SERVICE + ": " + reason);
+            send(failed, runId, RunFailed.of(runId, SERVICE, reason)).join();
+        }
+    }
+
+    private Optional<Path> completedRunDir(String runId) {
+        return store.get(runId).filter(r -> RunState.COMPLETED.equals(r.status())).map(r -> store.runDir(runId));
+    }
+
+    private static Optional<TerritoryEvent> decode(byte[] payload) {
+        try {
+            return Optional.of(EventCodec.decode(payload));
+        } catch (RuntimeException e) {
+            LOG.warnf("skipped an unreadable event: %s", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private static CompletableFuture<Void> send(Emitter<byte[]> emitter, String key, TerritoryEvent event) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        emitter.send(Message.of(EventCodec.encode(event))
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build())
+                .withAck(() -> {
+                    done.complete(null);
+                    return CompletableFuture.completedFuture(null);
+                })
+                .withNack(e -> {
+                    done.completeExceptionally(e);
+                    return CompletableFuture.completedFuture(null);
+                }));
+        return done;
+    }
+}
