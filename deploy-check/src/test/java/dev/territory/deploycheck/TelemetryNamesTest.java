@@ -90,6 +90,12 @@ class TelemetryNamesTest {
         call(rm, "runCompleted", "r1", Duration.ofMinutes(3), Duration.ofMillis(200));
         call(rm, "runFailed", "r2");
         SCRAPES.put("report-service", report.scrape());
+        // kept for looking at, and for trying deploy/prometheus/scrape-check.sh against a stand-in server
+        Path dump = Path.of("target", "telemetry-scrapes");
+        Files.createDirectories(dump);
+        for (var e : SCRAPES.entrySet()) {
+            Files.writeString(dump.resolve(e.getKey() + ".prom"), e.getValue());
+        }
     }
 
     static String classpath() {
