@@ -9,6 +9,7 @@ import dev.territory.contracts.RunFailed;
 import dev.territory.contracts.RunProgress;
 import dev.territory.contracts.RunRequested;
 import dev.territory.contracts.TerritoryEvent;
+import dev.territory.report.telemetry.ReportMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -17,6 +18,8 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.eclipse.microprofile.reactive.messaging.Channel;
@@ -42,6 +45,9 @@ public class ReportListeners {
 
     @Inject
     MeterRegistry registry;
+
+    @Inject
+    ReportMetrics metrics;
 
     @Inject
     @Channel(Channels.COMPLETED_OUT)
@@ -94,6 +100,7 @@ public class ReportListeners {
         decode(payload).filter(RunFailed.class::isInstance).map(RunFailed.class::cast).ifPresent(f -> {
             RunState s = store.markFailed(f.runId(), f.service() + ": " + f.reason());
             registry.counter("territory.report.runs", "state", "failed").increment();
+            metrics.runFailed(f.runId());
             LOG.infof("run %s failed: %s", f.runId(), s.failure());
         });
     }
@@ -107,6 +114,7 @@ public class ReportListeners {
             ReportBuilder.Built built = ReportBuilder.build(s, store.runDir(runId), this::completedRunDir);
             store.markCompleted(runId, built.verdict(), built.architectureInvariant(), built.files());
             registry.counter("territory.report.runs", "state", "completed").increment();
+            metrics.runCompleted(runId, s.request() == null ? null : Duration.between(s.request().occurredAt(), Instant.now()), null);
             LOG.infof("run %s completed: %s", runId, built.verdict());
             send(completed, runId, RunCompleted.of(runId, built.verdict(), built.architectureInvariant(),
                     "/runs/" + runId + "/files/results.json", built.files())).join();
