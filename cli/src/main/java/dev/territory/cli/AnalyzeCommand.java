@@ -32,6 +32,9 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import dev.territory.hub.ModelReference;
+import dev.territory.hub.Provenance;
+import dev.territory.hub.ResolvedModel;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -55,11 +58,13 @@ import picocli.CommandLine.Option;
                 + "figure.svg, report.html, entropies.jsonl/csv, metrics.csv, artifact_log.jsonl and a zip.")
 final class AnalyzeCommand implements Callable<Integer> {
 
-    @Option(names = "--base", required = true, paramLabel = "DIR", description = "base model directory (config.json, *.safetensors, tokenizer.json)")
-    Path base;
+    @Option(names = "--base", required = true, paramLabel = "DIR|ORG/NAME[@REV]",
+            description = "base model: a directory (config.json, *.safetensors, tokenizer.json) or a Hugging Face Hub id with an optional revision")
+    String base;
 
-    @Option(names = "--instruct", required = true, paramLabel = "DIR", description = "fine-tuned model directory")
-    Path instruct;
+    @Option(names = "--instruct", required = true, paramLabel = "DIR|ORG/NAME[@REV]",
+            description = "fine-tuned model: a directory or a Hub id with an optional revision")
+    String instruct;
 
     @Option(names = "--prompts", paramLabel = "FILE",
             description = "prompts: a JSON array of strings, or one prompt per line (default: Standard-10 v3)")
@@ -101,8 +106,8 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // Check everything cheap before loading a model.
-        requireModelDir(base, "--base");
-        requireModelDir(instruct, "--instruct");
+        requireLocalModelDir(base, "--base");
+        requireLocalModelDir(instruct, "--instruct");
         List<String> promptList = prompts == null ? PromptSets.STANDARD_10_V3 : readPrompts(prompts);
         if (seeds == null || seeds.isEmpty()) {
             throw new IllegalArgumentException("--seeds: give at least one seed");
@@ -119,8 +124,10 @@ final class AnalyzeCommand implements Callable<Integer> {
             throw new IllegalArgumentException(out + ": output directory is not writable");
         }
 
+        ResolvedModel baseModel = ModelArguments.resolve(base, "base");
+        ResolvedModel instructModel = ModelArguments.resolve(instruct, "instruct");
         Instant started = Instant.now();
-        String pair = pairName(base, instruct);
+        String pair = pairName(shortName(baseModel), shortName(instructModel));
         String id = runId != null ? runId
                 : pair + "-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(started);
         String md5 = PromptSets.md5(promptList);
@@ -142,8 +149,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         try (EntropyEngine engine = EntropyEngine.create(options);
                 ProgressBar bar = new ProgressBar("analyze", total)) {
             long[] offset = {0};
-            Role b = runRole(engine, "base", base, promptList, request, records, bar, offset, runtime);
-            Role i = runRole(engine, "instruct", instruct, promptList, request, records, bar, offset, runtime);
+            Role b = runRole(engine, "base", baseModel, promptList, request, records, bar, offset, runtime);
+            Role i = runRole(engine, "instruct", instructModel, promptList, request, records, bar, offset, runtime);
             baseSummary = b.summary();
             instructSummary = i.summary();
             baseMetrics = b.metrics();
@@ -172,9 +179,10 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     record Role(ModelSummary summary, RoleMetrics metrics) {}
 
-    private Role runRole(EntropyEngine engine, String role, Path dir, List<String> promptList, EntropyRequest request,
+    private Role runRole(EntropyEngine engine, String role, ResolvedModel resolved, List<String> promptList, EntropyRequest request,
             List<EntropyRecord> records, ProgressBar bar, long[] offset, Map<String, Object> runtime) throws Exception {
         long t0 = System.nanoTime();
+        Path dir = resolved.directory();
         try (LoadedModel model = engine.load(dir)) {
             ModelArchitecture a = model.architecture();
             List<SeedMetrics> seedMetrics = new ArrayList<>();
@@ -202,7 +210,12 @@ final class AnalyzeCommand implements Callable<Integer> {
                 params += Math.max(n, 0);
             }
             Path abs = dir.toAbsolutePath().normalize();
-            ModelSummary summary = new ModelSummary(role, abs.getFileName().toString(), abs.toString(), null, a.modelType(),
+            Provenance origin = resolved.provenance();
+            boolean fromHub = origin.repoId() != null;
+            ModelSummary summary = new ModelSummary(role,
+                    fromHub ? origin.repoId() : abs.getFileName().toString(),
+                    fromHub ? origin.endpoint() + "/" + origin.repoId() : abs.toString(),
+                    fromHub ? origin.commit() : null, a.modelType(),
                     a.numLayers(), a.numHeads(), a.numKvHeads(), a.headDim(), a.storageDtype(),
                     paramsKnown ? params : null, hashes);
             runtime.put(role + "_seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
@@ -219,6 +232,13 @@ final class AnalyzeCommand implements Callable<Integer> {
             }
         }
         return d;
+    }
+
+    /** Checks a local model directory before anything loads; Hub ids are checked when they resolve. */
+    static void requireLocalModelDir(String argument, String option) {
+        if (ModelReference.parse(argument) instanceof ModelReference.Local local) {
+            requireModelDir(local.directory(), option);
+        }
     }
 
     static void requireModelDir(Path dir, String option) {
@@ -260,9 +280,19 @@ final class AnalyzeCommand implements Callable<Integer> {
     }
 
     /** "llama3-gqa" for llama3-gqa-base / llama3-gqa-instruct; else "A_vs_B". */
+    /** The repository's name for a Hub model (its snapshot directory is named by commit), else the directory's. */
+    static String shortName(ResolvedModel model) {
+        String repoId = model.provenance().repoId();
+        return repoId != null ? repoId.substring(repoId.indexOf('/') + 1)
+                : model.directory().toAbsolutePath().normalize().getFileName().toString();
+    }
+
     static String pairName(Path b, Path i) {
-        String x = b.toAbsolutePath().normalize().getFileName().toString();
-        String y = i.toAbsolutePath().normalize().getFileName().toString();
+        return pairName(b.toAbsolutePath().normalize().getFileName().toString(),
+                i.toAbsolutePath().normalize().getFileName().toString());
+    }
+
+    static String pairName(String x, String y) {
         int n = 0;
         while (n < Math.min(x.length(), y.length()) && x.charAt(n) == y.charAt(n)) {
             n++;
