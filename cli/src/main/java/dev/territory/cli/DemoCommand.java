@@ -30,6 +30,7 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        UpCommand.quietKafkaClients();
         long t0 = System.nanoTime();
         Path home = UpCommand.Stack.home();
         Path models = home.resolve("testdata/fixtures/models");

@@ -92,6 +92,7 @@ final class SubmitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        UpCommand.quietKafkaClients();
         AnalyzeCommand.requireModelDir(base, "--base");
         AnalyzeCommand.requireModelDir(instruct, "--instruct");
         Properties stack = UpCommand.Stack.running(UpCommand.Stack.home()).orElse(new Properties());

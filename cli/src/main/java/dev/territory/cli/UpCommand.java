@@ -49,8 +49,14 @@ final class UpCommand implements Callable<Integer> {
     @Option(names = "--verbose", description = "print stack traces of errors")
     boolean verbose;
 
+    /** Kafka's clients log every reconnect at INFO/WARN; a command's output should show the run, not them. */
+    static void quietKafkaClients() {
+        System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka", "error");
+    }
+
     @Override
     public Integer call() throws Exception {
+        quietKafkaClients();
         Stack stack = Stack.start(Stack.home(), kafkaPort, reportPort, System.out);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -81,9 +87,9 @@ final class UpCommand implements Callable<Integer> {
         private Process broker;
         private String bootstrap;
 
-        private Stack(Path home, PrintStream out) {
+        private Stack(Path home, Path state, PrintStream out) {
             this.home = home;
-            this.state = home.resolve(".territory");
+            this.state = state;
             this.out = out;
         }
 
@@ -112,7 +118,12 @@ final class UpCommand implements Callable<Integer> {
         }
 
         static Stack start(Path home, int kafkaPort, int reportPort, PrintStream out) throws Exception {
-            Stack stack = new Stack(home, out);
+            return start(home, home.resolve(".territory"), kafkaPort, reportPort, out);
+        }
+
+        /** A stack whose broker data, pids, logs and results live under {@code state} (tests use a temporary one). */
+        static Stack start(Path home, Path state, int kafkaPort, int reportPort, PrintStream out) throws Exception {
+            Stack stack = new Stack(home, state, out);
             try {
                 stack.startAll(kafkaPort, reportPort);
             } catch (Exception e) {
@@ -157,7 +168,7 @@ final class UpCommand implements Callable<Integer> {
             p.setProperty("bootstrap.servers", bootstrap);
             p.setProperty("report.url", reportUrl());
             ports.forEach((svc, port) -> p.setProperty(svc + ".url", "http://127.0.0.1:" + port));
-            try (OutputStream o = Files.newOutputStream(stackFile(home))) {
+            try (OutputStream o = Files.newOutputStream(state.resolve("run/stack.properties"))) {
                 p.store(o, "the stack started by territory up");
             }
             out.printf("territory: ready in %.1f s: kafka %s, report %s (logs in %s)%n", (System.nanoTime() - t0) / 1e9,
@@ -237,6 +248,18 @@ final class UpCommand implements Callable<Integer> {
                     + state.resolve("logs/" + svc + ".log"));
         }
 
+        /** Kills a service as {@code kill -9} would (tests of restarts); the supervisor brings it back. */
+        void kill(String svc) {
+            Process p = processes.get(svc);
+            if (p != null) {
+                p.destroyForcibly();
+            }
+        }
+
+        Path stateDir() {
+            return state;
+        }
+
         /** Restarts any service that exits, until the stack is closed (what a Deployment's controller does). */
         void supervise() throws InterruptedException {
             while (!closing) {
@@ -282,7 +305,7 @@ final class UpCommand implements Callable<Integer> {
             }
             deletePid("kafka");
             try {
-                Files.deleteIfExists(stackFile(home));
+                Files.deleteIfExists(state.resolve("run/stack.properties"));
             } catch (IOException ignored) {
                 // best effort
             }
