@@ -58,7 +58,8 @@ public final class DecoderModel implements LoadedModel {
         ModelConfig config = ModelConfig.read(modelDir);
         try (WeightStore store = WeightStore.open(modelDir)) {
             Decoder.validate(config, store, modelDir.toString());
-            PromptTokenizer tokenizer = PromptTokenizer.open(modelDir, config.eosTokenId());
+            PromptTokenizer tokenizer = PromptTokenizer.open(modelDir, config.eosTokenId(),
+                    dev.territory.engine.families.Family.of(config).defaultPadToken());
             try {
                 DataType dtype = options.computeDtype() == ComputeDtype.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT32;
                 Decoder decoder = Decoder.load(config, store, manager, dtype);

@@ -36,6 +36,16 @@ public enum Family {
         return this == LLAMA && c.mlpBias();
     }
 
+    /**
+     * The pad token of the family's Hugging Face tokenizer class when tokenizer_config.json sets
+     * none: transformers 5 loads qwen2 models with Qwen2Tokenizer, whose pad (and unk) default is
+     * {@code <|endoftext|>}; the other families' generic tokenizer has none (the notebook then pads
+     * with EOS).
+     */
+    public String defaultPadToken() {
+        return this == QWEN2 ? "<|endoftext|>" : null;
+    }
+
     public static String layer(int i, String rest) {
         return "model.layers." + i + "." + rest;
     }

@@ -36,12 +36,20 @@ public final class PromptTokenizer implements AutoCloseable {
         this.padLeft = padLeft;
     }
 
+    /** Opens the tokenizer of a model directory whose family has no default pad token. */
+    public static PromptTokenizer open(Path dir, Integer configEos) throws ModelException {
+        return open(dir, configEos, null);
+    }
+
     /**
      * Opens the tokenizer of a model directory.
      *
      * @param configEos {@code eos_token_id} of config.json, the last fallback for the pad token
+     * @param familyPad the pad token the family's HF tokenizer class defaults to when
+     *     tokenizer_config.json names none (Qwen2Tokenizer: {@code <|endoftext|>}), or null; when it is
+     *     not in the vocabulary, transformers adds it as a new token with the next id, and so do we
      */
-    public static PromptTokenizer open(Path dir, Integer configEos) throws ModelException {
+    public static PromptTokenizer open(Path dir, Integer configEos, String familyPad) throws ModelException {
         Path file = dir.resolve("tokenizer.json");
         if (!Files.isRegularFile(file)) {
             throw new ModelException(file + ": missing (the engine needs a Hugging Face fast tokenizer)");
@@ -61,6 +69,10 @@ public final class PromptTokenizer implements AutoCloseable {
         JsonNode config = optionalJson(dir.resolve("tokenizer_config.json"));
         JsonNode specials = optionalJson(dir.resolve("special_tokens_map.json"));
         Integer pad = tokenId("pad_token", config, specials, vocab, dir);
+        if (pad == null && familyPad != null) {
+            pad = vocab.containsKey(familyPad) ? vocab.get(familyPad)
+                    : vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
+        }
         if (pad == null) {
             pad = tokenId("eos_token", config, specials, vocab, dir);
         }
