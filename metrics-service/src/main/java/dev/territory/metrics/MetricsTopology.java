@@ -21,6 +21,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import java.util.TreeMap;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
@@ -36,7 +39,7 @@ import org.jboss.logging.Logger;
  *
  * <pre>
  * entropy.vectors (key run/role/seed)
- *   └─ seed-aggregator [store seed-aggregates, key run/role/seed]
+ *   └─ seed-aggregator [store seed-aggregates: run/role/seed → count, run/role/seed#prompt → vector]
  *        collects promptCount vectors, one per prompt index (a repeat is ignored), then emits
  *        SeedMetricsComputed once and keeps only "emitted" ─────────────▶ metrics.computed (key runId)
  * metrics.computed (key runId: every seed of a run is in one partition)
@@ -121,19 +124,32 @@ public final class MetricsTopology {
                     return;
                 }
             }
-            if (state.vectors().containsKey(vector.promptIndex())) {
+            String vectorKey = vectorKey(key, vector.promptIndex());
+            if (store.get(vectorKey) != null) {
                 listener.vectorDuplicate(vector.runId());
                 return;
             }
-            state.vectors().put(vector.promptIndex(), vector.entropies());
+            store.put(vectorKey, vector.entropies().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            state = state.plusOne();
             listener.vectorAccepted(vector.runId(), vector.role(), vector.seed());
-            if (state.vectors().size() < state.promptCount()) {
+            if (state.received() < state.promptCount()) {
                 store.put(key, write(state));
                 return;
             }
+            TreeMap<Integer, String> vectors = new TreeMap<>();
+            List<String> held = new ArrayList<>();
+            try (KeyValueIterator<String, byte[]> it = store.prefixScan(key + "#", new StringSerializer())) {
+                while (it.hasNext()) {
+                    var kv = it.next();
+                    held.add(kv.key);
+                    vectors.put(Integer.parseInt(kv.key.substring(key.length() + 1)),
+                            new String(kv.value, java.nio.charset.StandardCharsets.US_ASCII));
+                }
+            }
+            held.forEach(store::delete); // only "emitted" is needed from now on
             store.put(key, write(state.completed()));
             try {
-                SeedMetricsComputed event = seedMetrics(state);
+                SeedMetricsComputed event = seedMetrics(state, vectors);
                 context.forward(new Record<>(vector.runId(), EventCodec.encode(event), record.timestamp()), "metrics-sink");
                 listener.aggregateCompleted(vector.runId(), vector.role(), "seed");
             } catch (RuntimeException e) {
@@ -143,12 +159,20 @@ public final class MetricsTopology {
         }
     }
 
+    /** Store key of one vector: {@code run/role/seed#00000017}; the '#' keeps seed 42's prefix from matching seed 420's. */
+    static String vectorKey(String aggregateKey, int promptIndex) {
+        return aggregateKey + "#" + String.format("%08d", promptIndex);
+    }
+
     /** Computes the notebook's per-seed metrics from the complete set of vectors. */
-    static SeedMetricsComputed seedMetrics(SeedState state) {
+    static SeedMetricsComputed seedMetrics(SeedState state, Map<Integer, String> vectors) {
         int layers = state.shape().numLayers();
         int heads = state.shape().numHeads();
         double[][][] perPrompt = new double[state.promptCount()][][];
-        for (Map.Entry<Integer, String> e : state.vectors().entrySet()) {
+        if (vectors.size() != state.promptCount()) {
+            throw new IllegalStateException("holds " + vectors.size() + " vectors, expected " + state.promptCount());
+        }
+        for (Map.Entry<Integer, String> e : vectors.entrySet()) {
             float[][] f = dev.territory.contracts.Float32Codec.decode(e.getValue(), layers, heads);
             double[][] d = new double[layers][heads];
             for (int l = 0; l < layers; l++) {
@@ -241,7 +265,9 @@ public final class MetricsTopology {
             return null;
         }
         try {
-            return JSON.readValue(bytes, type);
+            // lenient: a store written by an older build may hold fields this one dropped
+            return JSON.readerFor(type).without(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                    .readValue(bytes);
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt " + type.getSimpleName() + " in the state store", e);
         }

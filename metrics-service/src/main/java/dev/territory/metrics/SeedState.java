@@ -4,12 +4,11 @@ import dev.territory.contracts.EntropyVectorComputed;
 import dev.territory.contracts.ModelShape;
 import dev.territory.contracts.Role;
 import java.util.List;
-import java.util.TreeMap;
 
 /**
- * The state of one (run, role, seed) aggregate in the store: the vectors received so far
- * (prompt index → base64 payload) until all are in, then only {@code emitted = true}, which is
- * what makes late duplicates harmless.
+ * The state of one (run, role, seed) aggregate in the store: how many vectors are held (each
+ * vector is its own store entry, {@link MetricsTopology#vectorKey}), then {@code emitted = true},
+ * which is what makes late duplicates harmless.
  */
 record SeedState(
         String runId,
@@ -21,18 +20,21 @@ record SeedState(
         String dtype,
         String protocol,
         String engineVersion,
-        TreeMap<Integer, String> vectors,
+        int received,
         boolean emitted) {
 
     static SeedState first(EntropyVectorComputed v) {
         return new SeedState(v.runId(), v.role(), v.seed(), v.seeds(), v.promptCount(),
                 new ModelShape(v.modelType(), v.numLayers(), v.numHeads(), v.numKvHeads()), v.dtype(), v.protocol(),
-                v.engineVersion(), new TreeMap<>(), false);
+                v.engineVersion(), 0, false);
+    }
+
+    SeedState plusOne() {
+        return new SeedState(runId, role, seed, seeds, promptCount, shape, dtype, protocol, engineVersion, received + 1, false);
     }
 
     SeedState completed() {
-        return new SeedState(runId, role, seed, seeds, promptCount, shape, dtype, protocol, engineVersion, new TreeMap<>(),
-                true);
+        return new SeedState(runId, role, seed, seeds, promptCount, shape, dtype, protocol, engineVersion, received, true);
     }
 
     /** Why {@code v} does not belong to this aggregate, or null when it does. */
