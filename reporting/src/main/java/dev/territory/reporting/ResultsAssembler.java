@@ -5,9 +5,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.territory.statistics.MetricsJson;
 import dev.territory.statistics.NotebookMetrics;
 import dev.territory.statistics.RoleMetrics;
+import dev.territory.statistics.Uncertainty;
 import dev.territory.statistics.Verdict;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -31,6 +33,13 @@ public final class ResultsAssembler {
 
     private ResultsAssembler() {}
 
+    /** As {@link #assemble(RunDescription, RoleMetrics, RoleMetrics, ComparisonReference, List, Uncertainty.Options)}
+     * with issue 9's default uncertainty settings. */
+    public static RunReport assemble(RunDescription run, RoleMetrics base, RoleMetrics instruct,
+            ComparisonReference reference, List<EntropyRecord> entropies) {
+        return assemble(run, base, instruct, reference, entropies, Uncertainty.Options.defaults());
+    }
+
     /**
      * Assembles a run's report.
      *
@@ -38,14 +47,20 @@ public final class ResultsAssembler {
      * @param base seed-aggregated metrics of the base model
      * @param instruct seed-aggregated metrics of the fine-tuned model
      * @param reference what to compare with ({@link ComparisonReference#E11_MISTRAL} or a loaded run)
-     * @param entropies per-prompt entropies for the exports (may be empty)
+     * @param entropies per-prompt entropies for the exports and the uncertainty (may be empty: then
+     *     {@code statistics.uncertainty} says it was not computed)
+     * @param statistics bootstrap and permutation settings; null skips them
      */
     public static RunReport assemble(RunDescription run, RoleMetrics base, RoleMetrics instruct,
-            ComparisonReference reference, List<EntropyRecord> entropies) {
+            ComparisonReference reference, List<EntropyRecord> entropies, Uncertainty.Options statistics) {
         Verdict verdict = NotebookMetrics.verdict(base, instruct);
         MhaComparison comparison = MhaComparison.of(reference, run.base().name(), run.base().attentionKind(),
                 verdict.code(), verdict.deltaSpecialization(), verdict.deltaCorrelation());
-        List<String> warnings = Warnings.collect(run, base, instruct, reference, comparison);
+        List<String> warnings = new ArrayList<>(Warnings.collect(run, base, instruct, reference, comparison));
+        RunStatistics.Outcome uncertainty = RunStatistics.compute(run, entropies, statistics);
+        if (uncertainty.result() != null) {
+            uncertainty.result().warnings().forEach(w -> warnings.add("uncertainty: " + w));
+        }
 
         ObjectNode doc = Json.object();
         doc.put("experiment", EXPERIMENT);
@@ -77,13 +92,10 @@ public final class ResultsAssembler {
         doc.set("provenance", provenance(run));
         ArrayNode w = doc.putArray("warnings");
         warnings.forEach(w::add);
-        ObjectNode statistics = doc.putObject("statistics");
-        ObjectNode spread = statistics.putObject("seed_spread");
-        spread.set("base", MetricsJson.toJson(base.seedSpread()));
-        spread.set("instruct", MetricsJson.toJson(instruct.seedSpread()));
-        statistics.put("seed_spread_note", "max - min over the seeds of each metric; 0 means the seeds agree exactly");
+        RunStatistics.write(doc.putObject("statistics"), base, instruct, uncertainty);
 
-        return new RunReport(run, base, instruct, verdict, reference, comparison, warnings, entropies, doc);
+        return new RunReport(run, base, instruct, verdict, reference, comparison, warnings, entropies, doc,
+                uncertainty.result());
     }
 
     static ObjectNode config(RunDescription run) {

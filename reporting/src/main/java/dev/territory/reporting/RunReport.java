@@ -2,6 +2,7 @@ package dev.territory.reporting;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.territory.statistics.RoleMetrics;
+import dev.territory.statistics.Uncertainty;
 import dev.territory.statistics.Verdict;
 import java.util.List;
 
@@ -11,6 +12,8 @@ import java.util.List;
  * {@link ResultsAssembler}; written by {@link RunWriter}.
  *
  * @param entropies per-prompt entropies for the exports (may be empty when only metrics are known)
+ * @param uncertainty issue 9's bootstrap, permutation test and head redundancy (null when not computed:
+ *     {@code results.statistics.uncertainty} says why)
  */
 public record RunReport(
         RunDescription description,
@@ -21,7 +24,8 @@ public record RunReport(
         MhaComparison comparison,
         List<String> warnings,
         List<EntropyRecord> entropies,
-        ObjectNode results) {
+        ObjectNode results,
+        Uncertainty.Result uncertainty) {
 
     public RunReport {
         warnings = List.copyOf(warnings);

@@ -11,7 +11,12 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import dev.territory.statistics.MetricsJson;
 import dev.territory.statistics.NotebookMetrics;
+import dev.territory.statistics.Uncertainty;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
@@ -56,6 +61,7 @@ class ResultsAssemblerTest {
             }
         }
         assertThat(worst).as("max |results - reference aggregate|").isLessThan(1e-9);
+        assertIssueNineStatistics(doc);
         assertThat(doc.at("/results/verdict/code").asText()).isEqualTo(run.reference().at("/verdict/code").asText());
         assertThat(doc.at("/results/verdict/delta_specialization").asDouble())
                 .isCloseTo(run.reference().at("/verdict/delta_specialization").asDouble(), within(1e-12));
@@ -135,5 +141,113 @@ class ResultsAssemblerTest {
         assertThatThrownBy(() -> References.resolve(bad.toString()))
                 .hasMessageContaining("bad.json").hasMessageContaining("not a results document");
         assertThat(References.resolve("e11-mistral")).isSameAs(ComparisonReference.E11_MISTRAL);
+    }
+
+    /** Issue 9's layout, and every interval contains its point estimate (the seeds agree, so seed 42's is the aggregate). */
+    static void assertIssueNineStatistics(JsonNode doc) {
+        JsonNode st = doc.get("statistics");
+        assertThat(st.at("/bootstrap/resamples").asInt()).isEqualTo(2000);
+        assertThat(st.at("/bootstrap/seed").asLong()).isEqualTo(42);
+        assertThat(st.at("/bootstrap/level").asDouble()).isEqualTo(0.95);
+        assertThat(st.at("/permutation/permutations").asInt()).isEqualTo(1024); // 2^10 prompts: exact
+        assertThat(st.at("/permutation/seed").asLong()).isEqualTo(42);
+        assertThat(st.at("/seed_spread/base/specialization_index").asDouble()).isZero();
+        int checked = 0;
+        for (String m : NotebookMetrics.SPECIALIZATION_KEYS) {
+            for (String role : new String[] {"base", "instruct"}) {
+                double point = MetricsJson.readDouble(doc.at("/results/" + role + "/specialization/" + m));
+                assertContains(st.at("/bootstrap/" + role + "/" + m), point, role + " " + m);
+                checked++;
+            }
+            double delta = MetricsJson.readDouble(doc.at("/results/instruct/specialization/" + m))
+                    - MetricsJson.readDouble(doc.at("/results/base/specialization/" + m));
+            assertContains(st.at("/bootstrap/delta/" + m), delta, "delta " + m);
+            double p = MetricsJson.readDouble(st.at("/permutation/p_values/" + m));
+            assertThat(p).as("p " + m).isBetween(1.0 / 1024, 1.0);
+        }
+        assertThat(checked).isEqualTo(16);
+        JsonNode verdict = st.get("verdict_uncertainty");
+        assertThat(verdict.get("code").asText()).isEqualTo(doc.at("/results/verdict/code").asText());
+        assertThat(verdict.get("summary").asText())
+                .contains(verdict.get("significant_criteria").asInt() + " of 3 criteria significant at 95%");
+        assertThat(verdict.at("/criteria/specialization_decreased/holds").asBoolean())
+                .isEqualTo(doc.at("/results/verdict/specialization_decreased").asBoolean());
+        JsonNode red = st.get("head_redundancy");
+        int layers = doc.at("/config/num_layers").asInt();
+        assertThat(red.at("/base/per_layer")).hasSize(layers);
+        assertThat(red.at("/instruct/per_layer")).hasSize(layers);
+        assertThat(red.at("/delta/overall").asDouble()).isCloseTo(
+                red.at("/instruct/overall").asDouble() - red.at("/base/overall").asDouble(), within(1e-15));
+        assertThat(red.at("/cross_layer_correlation/base").asDouble())
+                .isEqualTo(doc.at("/results/base/specialization/mean_head_correlation").asDouble());
+        assertContains(st.at("/bootstrap/base/within_layer_redundancy"), red.at("/base/overall").asDouble(), "redundancy");
+    }
+
+    static void assertContains(JsonNode interval, double point, String what) {
+        assertThat(interval).as(what).hasSize(2);
+        double low = MetricsJson.readDouble(interval.get(0));
+        double high = MetricsJson.readDouble(interval.get(1));
+        assertThat(point).as(what + " in [" + low + ", " + high + "]").isBetween(low, high);
+    }
+
+    @Test
+    void identicalModelsGivePOneAndDeltaIntervalsAtZero() throws Exception {
+        Fixtures.FixtureRun run = Fixtures.load("llama3-gqa");
+        List<EntropyRecord> same = new ArrayList<>();
+        for (EntropyRecord r : run.entropies()) {
+            if (r.role().equals("base")) {
+                same.add(r);
+                same.add(new EntropyRecord("instruct", r.seed(), r.promptIndex(), r.inputIds(), r.attentionMask(), r.entropies()));
+            }
+        }
+        RunReport report = ResultsAssembler.assemble(run.description(), run.base(), run.base(),
+                ComparisonReference.E11_MISTRAL, same, new Uncertainty.Options(500, 10_000, 42, 0.95));
+        JsonNode doc = MetricsJson.MAPPER.readTree(Json.MAPPER.writeValueAsString(report.results()));
+        assertThat(schema().validate(doc)).isEmpty();
+        for (String m : Uncertainty.METRICS) {
+            assertThat(MetricsJson.readDouble(doc.at("/statistics/permutation/p_values/" + m))).as(m).isEqualTo(1.0);
+            assertThat(MetricsJson.readDouble(doc.at("/statistics/bootstrap/delta/" + m + "/0"))).as(m).isEqualTo(0.0);
+            assertThat(MetricsJson.readDouble(doc.at("/statistics/bootstrap/delta/" + m + "/1"))).as(m).isEqualTo(0.0);
+        }
+        assertThat(doc.at("/statistics/verdict_uncertainty/significant_criteria").asInt()).isZero();
+        assertThat(report.uncertainty().verdictSummary()).contains("0 of 3 criteria significant at 95%");
+    }
+
+    @Test
+    void withoutPerPromptEntropiesOrWithBootstrapZeroTheBlockSaysWhy() throws Exception {
+        Fixtures.FixtureRun run = Fixtures.load("llama3-gqa");
+        RunReport none = ResultsAssembler.assemble(run.description(), run.base(), run.instruct(),
+                ComparisonReference.E11_MISTRAL, List.of());
+        RunReport skipped = ResultsAssembler.assemble(run.description(), run.base(), run.instruct(),
+                ComparisonReference.E11_MISTRAL, run.entropies(), null);
+        for (RunReport r : List.of(none, skipped)) {
+            JsonNode doc = MetricsJson.MAPPER.readTree(Json.MAPPER.writeValueAsString(r.results()));
+            assertThat(schema().validate(doc)).isEmpty();
+            assertThat(doc.at("/statistics/bootstrap").isMissingNode()).isTrue();
+            assertThat(r.uncertainty()).isNull();
+        }
+        assertThat(none.results().at("/statistics/uncertainty").asText()).contains("no per-prompt entropies");
+        assertThat(skipped.results().at("/statistics/uncertainty").asText()).contains("--bootstrap 0");
+    }
+
+    @Test
+    void schemaRejectsABrokenStatisticsBlock() throws Exception {
+        Fixtures.FixtureRun run = Fixtures.load("llama3-gqa");
+        RunReport report = ResultsAssembler.assemble(run.description(), run.base(), run.instruct(),
+                ComparisonReference.E11_MISTRAL, run.entropies(), new Uncertainty.Options(50, 100, 1, 0.9));
+        ObjectNode doc = (ObjectNode) MetricsJson.MAPPER.readTree(Json.MAPPER.writeValueAsString(report.results()));
+        assertThat(schema().validate(doc)).isEmpty();
+
+        ObjectNode threeBounds = doc.deepCopy();
+        ((ArrayNode) threeBounds.at("/statistics/bootstrap/delta/specialization_index")).add(0.5);
+        assertThat(schema().validate(threeBounds)).as("an interval with 3 bounds").isNotEmpty();
+
+        ObjectNode noPermutation = doc.deepCopy();
+        ((ObjectNode) noPermutation.get("statistics")).remove("permutation");
+        assertThat(schema().validate(noPermutation)).as("bootstrap without permutation").isNotEmpty();
+
+        ObjectNode badP = doc.deepCopy();
+        ((ObjectNode) badP.at("/statistics/permutation/p_values")).put("mean_head_variance", 1.5);
+        assertThat(schema().validate(badP)).as("p above 1").isNotEmpty();
     }
 }
