@@ -6,18 +6,23 @@ import java.awt.Font;
 import java.awt.Graphics2D;
 import java.awt.Paint;
 import java.awt.RenderingHints;
+import java.awt.geom.Line2D;
 import java.awt.geom.Rectangle2D;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.text.DecimalFormat;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import javax.imageio.ImageIO;
 import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.CategoryTextAnnotation;
 import org.jfree.chart.axis.AxisLocation;
+import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
@@ -28,6 +33,7 @@ import org.jfree.chart.plot.ValueMarker;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.PaintScale;
 import org.jfree.chart.renderer.category.BarRenderer;
+import org.jfree.chart.renderer.category.CategoryItemRendererState;
 import org.jfree.chart.renderer.category.StandardBarPainter;
 import org.jfree.chart.renderer.xy.XYBlockRenderer;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
@@ -37,6 +43,7 @@ import org.jfree.chart.ui.Layer;
 import org.jfree.chart.ui.RectangleEdge;
 import org.jfree.chart.ui.RectangleInsets;
 import org.jfree.chart.ui.TextAnchor;
+import org.jfree.data.category.CategoryDataset;
 import org.jfree.data.category.DefaultCategoryDataset;
 import org.jfree.data.xy.DefaultXYZDataset;
 import org.jfree.data.xy.XYSeries;
@@ -53,7 +60,9 @@ import org.jfree.svg.SVGGraphics2D;
  *
  * Differences from the notebook, on purpose: architectures are labelled from config head counts,
  * KV-group lines are drawn every {@code groupSize} heads (the notebook hard-codes 4), and a
- * non-finite within/between ratio is left out of panel 3 and named in its title.
+ * non-finite within/between ratio is left out of panel 3 and named in its title. Issue 9: when the run
+ * has bootstrap intervals, the specialization-index bars of this run (panels 1 and 2) carry interval
+ * bars (whiskers with caps, in {@link #INTERVAL}) from the lower to the upper bound.
  */
 public record Figure(byte[] png, String svg, int width, int height) {
 
@@ -67,6 +76,8 @@ public record Figure(byte[] png, String svg, int width, int height) {
     static final Color NEGATIVE = new Color(200, 0, 0);
     /** Opaque pale yellow behind the lines (the notebook: yellow at alpha 0.2). */
     static final Color L_STAR = new Color(255, 244, 153);
+    /** Interval bars (bootstrap intervals) on the specialization-index bars: a dark blue used nowhere else. */
+    static final Color INTERVAL = new Color(0x1a, 0x23, 0x7e);
     static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 17);
     static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 15);
     static final Font TICK = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
@@ -130,17 +141,26 @@ public record Figure(byte[] png, String svg, int width, int height) {
     static JFreeChart referencePanel(FigureData d) {
         String ref = d.referenceModel() + " (" + d.referenceArchitecture() + ")";
         String run = d.runModel() + " (" + d.runArchitecture() + ")";
+        if (run.equals(ref)) {
+            run = run + " (this run)";
+        }
         DefaultCategoryDataset ds = new DefaultCategoryDataset();
         ds.addValue(d.referenceBaseSi(), "Base", ref);
         ds.addValue(d.referenceInstructSi(), "Instruct", ref);
         ds.addValue(d.baseSi(), "Base", run);
         ds.addValue(d.instructSi(), "Instruct", run);
         JFreeChart chart = ChartFactory.createBarChart(
-                "Specialization Index: reference vs this run\n(higher = more unique roles)", null, "Specialization Index", ds);
+                "Specialization Index: reference vs this run\n(higher = more unique roles"
+                        + (d.baseSiInterval() == null ? ")" : "; bars: bootstrap interval)"), null, "Specialization Index", ds);
+        IntervalBars bars = new IntervalBars();
+        bars.put(0, 1, d.baseSiInterval());
+        bars.put(1, 1, d.instructSiInterval());
+        chart.getCategoryPlot().setRenderer(bars);
         CategoryPlot plot = styleBars(chart);
         double top = Math.max(1.0, Math.max(Math.max(d.referenceBaseSi(), d.referenceInstructSi()),
                 Math.max(d.baseSi(), d.instructSi())) + 0.12);
-        plot.getRangeAxis().setRange(Math.min(0.0, Math.min(d.baseSi(), d.instructSi())), top);
+        plot.getRangeAxis().setRange(Math.min(Math.min(0.0, Math.min(d.baseSi(), d.instructSi())), bars.lowest()),
+                Math.max(top, bars.highest() + 0.05));
         addDelta(plot, ref, d.referenceBaseSi(), d.referenceInstructSi());
         addDelta(plot, run, d.baseSi(), d.instructSi());
         return chart;
@@ -169,12 +189,14 @@ public record Figure(byte[] png, String svg, int width, int height) {
                 null, "Specialization Index", ds);
         chart.removeLegend();
         CategoryPlot plot = styleBars(chart);
-        BarRenderer r = new BarRenderer() {
+        IntervalBars r = new IntervalBars() {
             @Override
             public Paint getItemPaint(int row, int column) {
                 return column == 0 ? BASE : INSTRUCT;
             }
         };
+        r.put(0, 0, d.baseSiInterval());
+        r.put(0, 1, d.instructSiInterval());
         r.setBarPainter(new StandardBarPainter());
         r.setShadowVisible(false);
         r.setDrawBarOutline(true);
@@ -184,8 +206,8 @@ public record Figure(byte[] png, String svg, int width, int height) {
         r.setDefaultItemLabelFont(ANNOTATION);
         r.setMaximumBarWidth(0.3);
         plot.setRenderer(r);
-        plot.getRangeAxis().setRange(Math.min(0.0, Math.min(d.baseSi(), d.instructSi())),
-                Math.max(1.0, Math.max(d.baseSi(), d.instructSi()) + 0.1));
+        plot.getRangeAxis().setRange(Math.min(Math.min(0.0, Math.min(d.baseSi(), d.instructSi())), r.lowest()),
+                Math.max(Math.max(1.0, Math.max(d.baseSi(), d.instructSi()) + 0.1), r.highest() + 0.05));
         return chart;
     }
 
@@ -311,6 +333,47 @@ public record Figure(byte[] png, String svg, int width, int height) {
         chart.addSubtitle(legend);
         style(chart);
         return chart;
+    }
+
+    /** Bars with an interval bar (whisker and caps) on the items given an interval. */
+    static class IntervalBars extends BarRenderer {
+        private final Map<List<Integer>, double[]> intervals = new HashMap<>();
+
+        void put(int row, int column, double[] interval) {
+            if (interval != null && Double.isFinite(interval[0]) && Double.isFinite(interval[1])) {
+                intervals.put(List.of(row, column), interval);
+            }
+        }
+
+        double lowest() {
+            return intervals.values().stream().mapToDouble(iv -> Math.min(iv[0], iv[1])).min().orElse(0.0);
+        }
+
+        double highest() {
+            return intervals.values().stream().mapToDouble(iv -> Math.max(iv[0], iv[1])).max().orElse(0.0);
+        }
+
+        @Override
+        public void drawItem(Graphics2D g2, CategoryItemRendererState state, Rectangle2D dataArea, CategoryPlot plot,
+                CategoryAxis domainAxis, ValueAxis rangeAxis, CategoryDataset dataset, int row, int column, int pass) {
+            super.drawItem(g2, state, dataArea, plot, domainAxis, rangeAxis, dataset, row, column, pass);
+            double[] iv = intervals.get(List.of(row, column));
+            int visibleRow = state.getVisibleSeriesIndex(row);
+            if (iv == null || pass != getPassCount() - 1 || visibleRow < 0) {
+                return;
+            }
+            double x = calculateBarW0(plot, plot.getOrientation(), dataArea, domainAxis, state, visibleRow, column)
+                    + state.getBarWidth() / 2;
+            RectangleEdge edge = plot.getRangeAxisEdge();
+            double yLow = rangeAxis.valueToJava2D(iv[0], dataArea, edge);
+            double yHigh = rangeAxis.valueToJava2D(iv[1], dataArea, edge);
+            double cap = Math.max(6, state.getBarWidth() / 5);
+            g2.setPaint(INTERVAL);
+            g2.setStroke(new BasicStroke(3f));
+            g2.draw(new Line2D.Double(x, yLow, x, yHigh));
+            g2.draw(new Line2D.Double(x - cap, yLow, x + cap, yLow));
+            g2.draw(new Line2D.Double(x - cap, yHigh, x + cap, yHigh));
+        }
     }
 
     private static CategoryPlot styleBars(JFreeChart chart) {

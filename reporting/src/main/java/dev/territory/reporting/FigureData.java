@@ -19,6 +19,8 @@ package dev.territory.reporting;
  * @param instructCorrelation head correlation matrix (instruct)
  * @param groupSize query heads per KV group (lines drawn every groupSize heads)
  * @param verdict verdict code shown in the figure's title
+ * @param baseSiInterval bootstrap interval {low, high} of the base specialization index (null: no interval bar)
+ * @param instructSiInterval the same for instruct
  */
 public record FigureData(
         String runModel,
@@ -36,7 +38,26 @@ public record FigureData(
         double[][] baseCorrelation,
         double[][] instructCorrelation,
         int groupSize,
-        String verdict) {
+        String verdict,
+        double[] baseSiInterval,
+        double[] instructSiInterval) {
+
+    /** Without interval bars. */
+    public FigureData(String runModel, String runArchitecture, String referenceModel, String referenceArchitecture,
+            double referenceBaseSi, double referenceInstructSi, double baseSi, double instructSi, double[] baseGroup,
+            double[] instructGroup, double[] baseLayerVariances, double[] instructLayerVariances,
+            double[][] baseCorrelation, double[][] instructCorrelation, int groupSize, String verdict) {
+        this(runModel, runArchitecture, referenceModel, referenceArchitecture, referenceBaseSi, referenceInstructSi,
+                baseSi, instructSi, baseGroup, instructGroup, baseLayerVariances, instructLayerVariances,
+                baseCorrelation, instructCorrelation, groupSize, verdict, null, null);
+    }
+
+    /** The same data with the specialization index's interval bars. */
+    public FigureData withSiIntervals(double[] base, double[] instruct) {
+        return new FigureData(runModel, runArchitecture, referenceModel, referenceArchitecture, referenceBaseSi,
+                referenceInstructSi, baseSi, instructSi, baseGroup, instructGroup, baseLayerVariances,
+                instructLayerVariances, baseCorrelation, instructCorrelation, groupSize, verdict, base, instruct);
+    }
 
     public static FigureData of(RunReport r) {
         var b = r.base();
@@ -63,6 +84,17 @@ public record FigureData(
                 b.specialization().headCorrelationMatrix(),
                 i.specialization().headCorrelationMatrix(),
                 b.gqaMetrics().groupSize(),
-                r.verdict().code());
+                r.verdict().code(),
+                interval(r, true),
+                interval(r, false));
+    }
+
+    private static double[] interval(RunReport r, boolean base) {
+        if (r.uncertainty() == null) {
+            return null;
+        }
+        var iv = (base ? r.uncertainty().base() : r.uncertainty().instruct()).get("specialization_index");
+        return iv == null || !Double.isFinite(iv.low()) || !Double.isFinite(iv.high()) ? null
+                : new double[] {iv.low(), iv.high()};
     }
 }

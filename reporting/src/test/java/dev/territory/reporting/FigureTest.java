@@ -107,4 +107,52 @@ class FigureTest {
                 "C_REFUTED");
         assertThat(Figure.render(inf).svg()).contains("W/B ratio not finite");
     }
+
+    /** Vertical extent in pixels (max y - min y + 1) of {@code c} inside {@code r}; 0 when absent. */
+    static int extent(BufferedImage img, Rectangle2D r, Color c, int tolerance) {
+        int min = Integer.MAX_VALUE;
+        int max = -1;
+        for (int y = (int) r.getMinY(); y < (int) r.getMaxY(); y++) {
+            for (int x = (int) r.getMinX(); x < (int) r.getMaxX(); x++) {
+                Color p = new Color(img.getRGB(x, y));
+                if (Math.abs(p.getRed() - c.getRed()) <= tolerance && Math.abs(p.getGreen() - c.getGreen()) <= tolerance
+                        && Math.abs(p.getBlue() - c.getBlue()) <= tolerance) {
+                    min = Math.min(min, y);
+                    max = Math.max(max, y);
+                }
+            }
+        }
+        return max < 0 ? 0 : max - min + 1;
+    }
+
+    @Test
+    void intervalBarsAreDrawnOnTheSpecializationPanels() throws Exception {
+        // base SI 0.60 in [0.50, 0.70], instruct 0.40 in [0.35, 0.45]: the base whisker is twice as long
+        FigureData with = known().withSiIntervals(new double[] {0.50, 0.70}, new double[] {0.35, 0.45});
+        BufferedImage img = ImageIO.read(new ByteArrayInputStream(Figure.render(with).png()));
+        BufferedImage plain = ImageIO.read(new ByteArrayInputStream(Figure.render(known()).png()));
+        for (int i = 0; i < 6; i++) {
+            Rectangle2D p = Figure.panelBounds(i);
+            int drawn = count(img, p, Figure.INTERVAL, 12);
+            assertThat(count(plain, p, Figure.INTERVAL, 12)).as("panel %d without intervals", i + 1).isZero();
+            if (i < 2) {
+                assertThat(drawn).as("panel %d interval bars", i + 1).isGreaterThan(150);
+            } else {
+                assertThat(drawn).as("panel %d has no interval bars", i + 1).isZero();
+            }
+        }
+        // Panel 2: base bar on the left half, instruct on the right; whisker lengths follow the intervals.
+        Rectangle2D p2 = Figure.panelBounds(1);
+        Rectangle2D left = new Rectangle2D.Double(p2.getX(), p2.getY(), p2.getWidth() / 2, p2.getHeight());
+        Rectangle2D right = new Rectangle2D.Double(p2.getCenterX(), p2.getY(), p2.getWidth() / 2, p2.getHeight());
+        int baseLength = extent(img, left, Figure.INTERVAL, 12);
+        int instructLength = extent(img, right, Figure.INTERVAL, 12);
+        assertThat(instructLength).isGreaterThan(20);
+        assertThat((double) baseLength / instructLength).isBetween(1.8, 2.2);
+        // Panel 1 (two categories): the run's bars only, i.e. the right half of the panel.
+        Rectangle2D p1 = Figure.panelBounds(0);
+        assertThat(count(img, new Rectangle2D.Double(p1.getX(), p1.getY(), p1.getWidth() / 2, p1.getHeight()),
+                Figure.INTERVAL, 12)).as("reference bars carry none").isZero();
+        assertThat(Figure.render(with).svg()).contains("rgb(26,35,126)").contains("bootstrap interval");
+    }
 }
