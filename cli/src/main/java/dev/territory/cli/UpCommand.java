@@ -290,15 +290,12 @@ final class UpCommand implements Callable<Integer> {
                 return;
             }
             closing = true;
-            List<String> order = new ArrayList<>(SERVICES);
-            java.util.Collections.reverse(order);
-            for (String svc : order) {
-                Process p = processes.remove(svc);
-                if (p != null) {
-                    stop(p);
-                }
-                deletePid(svc);
-            }
+            // SIGTERM to every service at once (each shuts down cleanly in parallel), then wait for each
+            List<Process> stopping = new ArrayList<>(processes.values());
+            stopping.forEach(Process::destroy);
+            stopping.forEach(UpCommand.Stack::stop);
+            processes.clear();
+            SERVICES.forEach(this::deletePid);
             if (broker != null) {
                 stop(broker);
                 broker = null;
