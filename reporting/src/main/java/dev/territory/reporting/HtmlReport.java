@@ -2,13 +2,15 @@ package dev.territory.reporting;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.territory.statistics.SpecializationMetrics;
+import dev.territory.statistics.Uncertainty;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * report.html: one self-contained page (figure embedded as a data URI, no external resources).
- * Order: verdict, metric table with deltas, comparison, figure, methodology, provenance, warnings.
+ * Order: verdict (with its uncertainty), metric table with deltas, intervals and p-values, head redundancy
+ * beside the cross-layer correlation, comparison, figure, methodology, provenance, warnings.
  */
 public final class HtmlReport {
 
@@ -32,11 +34,27 @@ public final class HtmlReport {
         h.append("<h1>E11-T run ").append(esc(d.runId())).append("</h1>\n");
         h.append("<section id=\"verdict\" class=\"verdict ").append(esc(v.code())).append("\">\n<div class=\"code\">")
                 .append(esc(v.code())).append("</div>\n<p>").append(esc(verdictSentence(r))).append("</p>\n");
+        Uncertainty.Result u = r.uncertainty();
         h.append("<ul class=\"criteria\">")
-                .append(criterion("Specialization decreased", v.specializationDecreased(), v.deltaSpecialization()))
-                .append(criterion("Head correlation increased", v.correlationIncreased(), v.deltaCorrelation()))
-                .append(criterion("Head variance decreased", v.varianceDecreased(), v.deltaVariance()))
+                .append(criterion("Specialization decreased", v.specializationDecreased(), v.deltaSpecialization(), u,
+                        "specialization_index"))
+                .append(criterion("Head correlation increased", v.correlationIncreased(), v.deltaCorrelation(), u,
+                        "mean_head_correlation"))
+                .append(criterion("Head variance decreased", v.varianceDecreased(), v.deltaVariance(), u,
+                        "mean_head_variance"))
                 .append("</ul>\n");
+        if (u != null) {
+            h.append("<p id=\"verdict-uncertainty\" class=\"uncertainty\"><b>").append(u.significantCount())
+                    .append(" of 3 criteria significant at ").append(esc(level(u))).append("</b>: ")
+                    .append(esc(u.verdictSummary())).append(" Paired bootstrap over the prompts (")
+                    .append(u.options().resamples()).append(" resamples, seed ").append(u.options().seed())
+                    .append("); paired permutation test (").append(u.permutationsUsed())
+                    .append(u.exactPermutation() ? " assignments, exact" : " random permutations").append(").</p>\n");
+        } else {
+            h.append("<p id=\"verdict-uncertainty\" class=\"uncertainty none\">Uncertainty: ")
+                    .append(esc(r.results().path("statistics").path("uncertainty").asText("not computed")))
+                    .append(".</p>\n");
+        }
         if (!r.warnings().isEmpty()) {
             h.append("<p class=\"warn-count\">").append(r.warnings().size())
                     .append(" warning(s) below: read them before citing these numbers.</p>\n");
@@ -46,11 +64,16 @@ public final class HtmlReport {
         h.append("<section id=\"metrics\"><h2>Metrics (").append(esc(d.base().name())).append(" vs ")
                 .append(esc(d.instruct().name())).append(", mean of ").append(d.methodology().seeds().size())
                 .append(" seeds)</h2>\n<table class=\"metrics\"><thead><tr><th>Metric</th><th>Base</th><th>Instruct</th>"
-                        + "<th>Δ (instruct − base)</th><th>Seed spread (base / instruct)</th></tr></thead><tbody>\n");
+                        + "<th>Δ (instruct − base)</th><th>Δ ").append(u == null ? "" : esc(level(u)) + " ")
+                .append("interval</th><th>p (permutation)</th><th>Seed spread (base / instruct)</th></tr></thead><tbody>\n");
         SpecializationMetrics bs = r.base().specialization();
         SpecializationMetrics is = r.instruct().specialization();
         row(h, r, "Specialization Index", "specialization_index", bs.specializationIndex(), is.specializationIndex(), "%.4f");
         row(h, r, "Mean Head Correlation", "mean_head_correlation", bs.meanHeadCorrelation(), is.meanHeadCorrelation(), "%.4f");
+        if (u != null) {
+            row(h, r, "Within-layer Head Redundancy", Uncertainty.REDUNDANCY, u.basePoint().get(Uncertainty.REDUNDANCY),
+                    u.instructPoint().get(Uncertainty.REDUNDANCY), "%.4f");
+        }
         row(h, r, "Mean Head Variance", "mean_head_variance", bs.meanHeadVariance(), is.meanHeadVariance(), "%.6f");
         row(h, r, "Effective Heads", "effective_heads", bs.effectiveHeads(), is.effectiveHeads(), "%.4f");
         row(h, r, "Effective Ratio", "effective_ratio", bs.effectiveRatio(), is.effectiveRatio(), "%.4f");
@@ -63,7 +86,14 @@ public final class HtmlReport {
                 r.instruct().gqaMetrics().betweenGroupVariance(), "%.6f");
         row(h, r, "KV-group Within/Between Ratio", "within_between_ratio", r.base().gqaMetrics().withinBetweenRatio(),
                 r.instruct().gqaMetrics().withinBetweenRatio(), "%.4f");
-        h.append("</tbody></table></section>\n");
+        h.append("</tbody></table>\n");
+        if (u != null) {
+            h.append("<p class=\"small\">Intervals: paired bootstrap over the prompts (percentile intervals shifted by"
+                    + " the bootstrap's median bias, so they contain the estimate); p: paired permutation test of the"
+                    + " delta, two-sided. Computed on one seed (the seeds agree: see the seed spread).</p>\n");
+            redundancy(h, r, u);
+        }
+        h.append("</section>\n");
 
         MhaComparison c = r.comparison();
         h.append("<section id=\"comparison\"><h2>Comparison with ").append(esc(r.reference().displayLabel()))
@@ -132,18 +162,75 @@ public final class HtmlReport {
                 + r.description().instruct().name() + " (" + r.description().base().attentionLabel() + "): " + meaning + ".";
     }
 
-    private static String criterion(String name, boolean holds, double delta) {
-        return "<li class=\"" + (holds ? "yes" : "no") + "\">" + esc(name) + ": <b>" + (holds ? "YES" : "NO") + "</b> ("
-                + fmt("%+.6f", delta) + ")</li>";
+    private static String criterion(String name, boolean holds, double delta, Uncertainty.Result u, String metric) {
+        StringBuilder li = new StringBuilder("<li class=\"" + (holds ? "yes" : "no") + "\">" + esc(name) + ": <b>"
+                + (holds ? "YES" : "NO") + "</b> (" + fmt("%+.6f", delta));
+        if (u != null) {
+            Uncertainty.Criterion c = u.criteria().stream().filter(x -> x.deltaMetric().equals(metric)).findFirst()
+                    .orElse(null);
+            if (c != null) {
+                li.append(", ").append(esc(level(u))).append(" interval ").append(interval("%+.6f", c.interval()))
+                        .append(", p = ").append(fmt("%.3g", c.pValue())).append(c.significant() ? ", significant"
+                                : ", not significant");
+            }
+        }
+        return li.append(")</li>").toString();
     }
 
     private static void row(StringBuilder h, RunReport r, String name, String key, double b, double i, String f) {
         Double sb = r.base().seedSpread() == null ? null : r.base().seedSpread().get(key);
         Double si = r.instruct().seedSpread() == null ? null : r.instruct().seedSpread().get(key);
-        h.append("<tr><td>").append(esc(name)).append("</td><td>").append(fmt(f, b)).append("</td><td>")
-                .append(fmt(f, i)).append("</td><td class=\"delta\">").append(fmt(f.replace("%", "%+"), i - b))
+        Uncertainty.Result u = r.uncertainty();
+        String signed = f.replace("%", "%+");
+        h.append("<tr data-metric=\"").append(esc(key)).append("\"><td>").append(esc(name)).append("</td><td>")
+                .append(fmt(f, b)).append(ci(f, u == null ? null : u.base().get(key))).append("</td><td>")
+                .append(fmt(f, i)).append(ci(f, u == null ? null : u.instruct().get(key)))
+                .append("</td><td class=\"delta\">").append(fmt(signed, i - b)).append("</td><td class=\"interval\">")
+                .append(u == null || u.delta().get(key) == null ? "" : interval(signed, u.delta().get(key)))
+                .append("</td><td class=\"p\">")
+                .append(u == null || u.pValues().get(key) == null ? "" : fmt("%.3g", u.pValues().get(key)))
                 .append("</td><td>").append(sb == null ? "" : fmt("%.2g", sb)).append(" / ")
                 .append(si == null ? "" : fmt("%.2g", si)).append("</td></tr>\n");
+    }
+
+    private static String ci(String f, Uncertainty.Interval iv) {
+        return iv == null ? "" : " <span class=\"ci\">" + interval(f, iv) + "</span>";
+    }
+
+    static String interval(String f, Uncertainty.Interval iv) {
+        return "[" + fmt(f, iv.low()) + ", " + fmt(f, iv.high()) + "]";
+    }
+
+    private static String level(Uncertainty.Result u) {
+        double pct = u.options().level() * 100;
+        return (pct == Math.rint(pct) ? String.valueOf((long) pct) : String.valueOf(pct)) + "%";
+    }
+
+    /** Within-layer head redundancy per layer, beside the notebook's cross-layer correlation. */
+    private static void redundancy(StringBuilder h, RunReport r, Uncertainty.Result u) {
+        double cb = r.base().specialization().meanHeadCorrelation();
+        double ci = r.instruct().specialization().meanHeadCorrelation();
+        double rb = u.baseRedundancy().overall();
+        double ri = u.instructRedundancy().overall();
+        h.append("<div id=\"redundancy\"><h3>Head redundancy within layers, beside the notebook's cross-layer correlation"
+                + "</h3>\n<table class=\"redundancy\"><thead><tr><th></th><th>Base</th><th>Instruct</th><th>Δ</th>"
+                + "</tr></thead><tbody>\n");
+        h.append("<tr class=\"cross\"><td>Cross-layer head correlation (notebook: head i of every layer paired)</td><td>")
+                .append(fmt("%.4f", cb)).append("</td><td>").append(fmt("%.4f", ci)).append("</td><td>")
+                .append(fmt("%+.4f", ci - cb)).append("</td></tr>\n");
+        h.append("<tr class=\"within\"><td>Within-layer head redundancy (heads of one layer, across prompts), overall"
+                + "</td><td>").append(fmt("%.4f", rb)).append("</td><td>").append(fmt("%.4f", ri)).append("</td><td>")
+                .append(fmt("%+.4f", ri - rb)).append("</td></tr>\n");
+        double[] pb = u.baseRedundancy().perLayer();
+        double[] pi = u.instructRedundancy().perLayer();
+        for (int l = 0; l < Math.min(pb.length, pi.length); l++) {
+            h.append("<tr class=\"layer\"><td>layer ").append(l).append("</td><td>").append(fmt("%.4f", pb[l]))
+                    .append("</td><td>").append(fmt("%.4f", pi[l])).append("</td><td>")
+                    .append(fmt("%+.4f", pi[l] - pb[l])).append("</td></tr>\n");
+        }
+        h.append("</tbody></table>\n<p class=\"small\">Heads are comparable only within a layer, where they share an "
+                + "input; the cross-layer correlation's pairing of head i in every layer has no architectural meaning."
+                + "</p></div>\n");
     }
 
     private static void kv(StringBuilder h, String k, String v) {
@@ -196,5 +283,8 @@ public final class HtmlReport {
             img{max-width:100%;height:auto;border:1px solid #ddd}
             .small{font-size:.85em;color:#666}
             #warnings li{margin:.3em 0}
+            .uncertainty{font-size:1.05em}.uncertainty.none{color:#a04000}
+            .ci{color:#666;font-size:.85em;white-space:nowrap}
+            table.redundancy td:not(:first-child){text-align:right}
             """;
 }

@@ -72,5 +72,26 @@ class RunWriterTest {
         assertThat(html.indexOf("id=\"metrics\"")).isLessThan(html.indexOf("id=\"comparison\""));
         assertThat(html).contains("data:image/png;base64,").contains("A_CONFIRMED")
                 .contains("in fact GQA").contains("sha256 " + "ab".repeat(32));
+        // Issue 9: the verdict's uncertainty in the verdict box, intervals and p-values in the metric table,
+        // the within-layer redundancy beside the cross-layer correlation.
+        var u = report.uncertainty();
+        assertThat(u).isNotNull();
+        int box = html.indexOf("id=\"verdict-uncertainty\"");
+        assertThat(box).isGreaterThan(html.indexOf("id=\"verdict\"")).isLessThan(html.indexOf("id=\"metrics\""));
+        assertThat(html.substring(box)).startsWith("id=\"verdict-uncertainty\" class=\"uncertainty\"><b>"
+                + u.significantCount() + " of 3 criteria significant at 95%</b>");
+        String siRow = html.substring(html.indexOf("<tr data-metric=\"specialization_index\">"));
+        siRow = siRow.substring(0, siRow.indexOf("</tr>"));
+        var delta = u.delta().get("specialization_index");
+        assertThat(siRow).contains(String.format(java.util.Locale.ROOT, "[%+.4f, %+.4f]", delta.low(), delta.high()))
+                .contains(String.format(java.util.Locale.ROOT, "<td class=\"p\">%.3g</td>",
+                        u.pValues().get("specialization_index")));
+        int correlationRow = html.indexOf("<tr data-metric=\"mean_head_correlation\">");
+        int redundancyRow = html.indexOf("<tr data-metric=\"within_layer_redundancy\">");
+        assertThat(redundancyRow).isGreaterThan(correlationRow);
+        assertThat(html.indexOf("<tr data-metric=", correlationRow + 1)).isEqualTo(redundancyRow);
+        assertThat(html).contains("id=\"redundancy\"").contains(String.format(java.util.Locale.ROOT, "%.4f",
+                u.baseRedundancy().overall()));
+        assertThat(html.split("<tr class=\"layer\">", -1)).hasSize(6 + 1);
     }
 }
