@@ -34,18 +34,37 @@ public class RequestListener {
     @Inject
     dev.territory.inference.telemetry.InferenceMetrics metrics;
 
+    @Inject
+    DeadLetters deadLetters;
+
+    @Inject
+    RunRegistry registry;
+
     @Incoming(Channels.RUN_REQUESTS_IN)
     @Blocking
-    public void onRequest(byte[] payload) {
+    public void onRequest(org.apache.kafka.clients.consumer.ConsumerRecord<String, byte[]> record) {
+        byte[] payload = record.value();
         RunRequested request;
         try {
             request = RunRequestValidator.validate(EventCodec.decode(payload, RunRequested.class));
         } catch (RuntimeException e) {
-            String runId = EventCodec.runIdOf(payload).orElse(null);
+            // a payload without a readable runId still names its run by its key (the documented key is the runId)
+            String runId = EventCodec.runIdOf(payload).or(() -> java.util.Optional.ofNullable(record.key())
+                    .filter(k -> RunRequestValidator.RUN_ID.matcher(k).matches())).orElse(null);
             LOG.warnf("refused a run request (run %s): %s", runId, e.getMessage());
+            deadLetters.send(record.key(), payload, record.topic(), record.partition(), record.offset(), e.getMessage());
             if (runId != null) {
                 publisher.failed(RunFailed.of(runId, SERVICE, e.getMessage())).join();
             }
+            return;
+        }
+        RunRegistry.Decision decision = registry.check(request);
+        if (decision != RunRegistry.Decision.NEW) {
+            String reason = decision == RunRegistry.Decision.DUPLICATE
+                    ? "run " + request.runId() + " was already requested with this specification: not started again"
+                    : "run " + request.runId() + " already exists with a different specification: request refused";
+            LOG.warnf("%s", reason);
+            deadLetters.send(record.key(), payload, record.topic(), record.partition(), record.offset(), reason);
             return;
         }
         LOG.infof("run %s accepted: %s vs %s, seeds %s, %d prompts", request.runId(), request.base().describe(),
@@ -56,5 +75,6 @@ public class RequestListener {
                 publisher.job(Keys.runRole(request.runId(), Role.BASE), ModelJobRequested.of(request, Role.BASE)),
                 publisher.job(Keys.runRole(request.runId(), Role.INSTRUCT), ModelJobRequested.of(request, Role.INSTRUCT)))
                 .join();
+        registry.remember(request);
     }
 }
