@@ -16,7 +16,7 @@ public class TopologyProducer {
     Topology topology(MetricsConfig config, MeterRegistry registry, AggregationMetrics metrics) {
         var topics = new MetricsTopology.TopicNames(config.topics().vectors(), config.topics().metrics(),
                 config.topics().failed());
-        return MetricsTopology.build(topics, new MicrometerListener(registry, metrics));
+        return GatedTopology.fromConfig(topics, new MicrometerListener(registry, metrics)); // dead-letters unusable vectors
     }
 
     /** Counters named in docs (README, metrics section); labels are bounded: run and role, never prompt. */

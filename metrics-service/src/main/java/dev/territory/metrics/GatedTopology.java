@@ -1,0 +1,184 @@
+package dev.territory.metrics;
+
+import dev.territory.contracts.EntropyVectorComputed;
+import dev.territory.contracts.EventCodec;
+import dev.territory.contracts.RunRequested;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+import org.jboss.logging.Logger;
+
+/**
+ * {@link MetricsTopology} with a gate in front of its seed aggregator (issue 7): a vector that
+ * cannot be counted (unreadable, a payload whose length does not match its shape, a non-finite
+ * entropy, a run nobody requested) goes to the dead-letter topic unchanged, with the reason in
+ * headers, instead of being dropped with a log line; the partition keeps flowing and the
+ * aggregates never see it. Same processors, stores and sinks as {@link MetricsTopology#build}
+ * otherwise, so state written by either topology is read by the other.
+ *
+ * <pre>
+ * entropy.vectors ─▶ vector-gate ─▶ seed-aggregator ─▶ (as MetricsTopology)
+ *                        └─ rejected ─▶ dead-letter (headers territory-dlq-reason, -service, -topic, -partition, -offset)
+ * runs.requested ─▶ global store known-runs (runId → requested), read by the gate
+ * </pre>
+ */
+public final class GatedTopology {
+
+    public static final String KNOWN_RUNS_STORE = "known-runs";
+    public static final String REASON = "territory-dlq-reason";
+    public static final String SERVICE = "territory-dlq-service";
+    public static final String TOPIC = "territory-dlq-topic";
+    public static final String PARTITION = "territory-dlq-partition";
+    public static final String OFFSET = "territory-dlq-offset";
+
+    private static final Logger LOG = Logger.getLogger(GatedTopology.class);
+
+    private GatedTopology() {}
+
+    /**
+     * @param requests topic of the run requests (for the unknown-run check)
+     * @param deadLetter where rejected vectors go
+     * @param requireKnownRun whether a vector of a run never requested is rejected
+     */
+    public static Topology build(MetricsTopology.TopicNames topics, String requests, String deadLetter,
+            boolean requireKnownRun, AggregationListener listener) {
+        var strings = Serdes.String();
+        var bytes = Serdes.ByteArray();
+        Topology topology = new Topology();
+        topology.addGlobalStore(
+                Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(KNOWN_RUNS_STORE), strings, bytes)
+                        .withLoggingDisabled(),
+                "requests", strings.deserializer(), bytes.deserializer(), requests, "known-runs-writer",
+                KnownRunsWriter::new);
+        topology.addSource("vectors", strings.deserializer(), bytes.deserializer(), topics.vectors());
+        topology.addProcessor("vector-gate", () -> new VectorGate(topics.vectors(), requireKnownRun, listener), "vectors");
+        topology.addProcessor("seed-aggregator", () -> new MetricsTopology.SeedAggregator(listener), "vector-gate");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MetricsTopology.SEED_STORE),
+                strings, bytes), "seed-aggregator");
+        topology.addSource("seed-metrics", strings.deserializer(), bytes.deserializer(), topics.metrics());
+        topology.addProcessor("role-aggregator", () -> new MetricsTopology.RoleAggregator(listener), "seed-metrics");
+        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MetricsTopology.ROLE_STORE),
+                strings, bytes), "role-aggregator");
+        topology.addSink("metrics-sink", topics.metrics(), strings.serializer(), bytes.serializer(),
+                "seed-aggregator", "role-aggregator");
+        topology.addSink("failed-sink", topics.failed(), strings.serializer(), bytes.serializer(),
+                "seed-aggregator", "role-aggregator");
+        topology.addSink("dead-letter-sink", deadLetter, strings.serializer(), bytes.serializer(), "vector-gate");
+        return topology;
+    }
+
+    /** Keeps the ids of requested runs (any decodable RunRequested; refusals are the inference service's business). */
+    static final class KnownRunsWriter implements Processor<String, byte[], Void, Void> {
+        private KeyValueStore<String, byte[]> store;
+
+        @Override
+        public void init(ProcessorContext<Void, Void> context) {
+            store = context.getStateStore(KNOWN_RUNS_STORE);
+        }
+
+        @Override
+        public void process(Record<String, byte[]> record) {
+            try {
+                RunRequested r = EventCodec.decode(record.value(), RunRequested.class);
+                store.put(r.runId(), new byte[] {1});
+            } catch (RuntimeException ignored) {
+                // an unreadable request starts no run: its vectors, if any, are unknown
+            }
+        }
+    }
+
+    /** Passes usable vectors to the seed aggregator; dead-letters the others with the reason. */
+    static final class VectorGate implements Processor<String, byte[], String, byte[]> {
+        private final String sourceTopic;
+        private final boolean requireKnownRun;
+        private final AggregationListener listener;
+        private ProcessorContext<String, byte[]> context;
+        private KeyValueStore<String, byte[]> knownRuns;
+
+        VectorGate(String sourceTopic, boolean requireKnownRun, AggregationListener listener) {
+            this.sourceTopic = sourceTopic;
+            this.requireKnownRun = requireKnownRun;
+            this.listener = listener;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, byte[]> context) {
+            this.context = context;
+            this.knownRuns = context.getStateStore(KNOWN_RUNS_STORE);
+        }
+
+        @Override
+        public void process(Record<String, byte[]> record) {
+            String reason = problem(record);
+            if (reason == null) {
+                context.forward(record, "seed-aggregator");
+                return;
+            }
+            String runId = EventCodec.runIdOf(record.value()).orElse("?");
+            LOG.warnf("dead-lettered a vector (run %s, key %s): %s", runId, record.key(), reason);
+            listener.vectorRejected(runId, reason);
+            Headers headers = record.headers();
+            headers.add(REASON, utf8(reason));
+            headers.add(SERVICE, utf8(MetricsTopology.SERVICE));
+            headers.add(TOPIC, utf8(sourceTopic));
+            context.recordMetadata().ifPresent(m -> {
+                headers.add(PARTITION, utf8(Integer.toString(m.partition())));
+                headers.add(OFFSET, utf8(Long.toString(m.offset())));
+            });
+            context.forward(record.withHeaders(headers), "dead-letter-sink");
+        }
+
+        /** Why the vector cannot be counted, or null. */
+        String problem(Record<String, byte[]> record) {
+            EntropyVectorComputed vector;
+            float[][] matrix;
+            try {
+                vector = EventCodec.decode(record.value(), EntropyVectorComputed.class);
+                matrix = vector.entropyMatrix();
+            } catch (RuntimeException e) {
+                return e.getMessage();
+            }
+            if (record.key() != null && !record.key().equals(vector.key())) {
+                return "key '" + record.key() + "' differs from the vector's run/role/seed '" + vector.key() + "'";
+            }
+            for (int l = 0; l < matrix.length; l++) {
+                for (int h = 0; h < matrix[l].length; h++) {
+                    float e = matrix[l][h];
+                    if (!Float.isFinite(e)) {
+                        return "entropy of layer " + l + " head " + h + " is " + e + " (entropies must be finite)";
+                    }
+                }
+            }
+            if (requireKnownRun && knownRuns.get(vector.runId()) == null) {
+                return "unknown run '" + vector.runId() + "': no RunRequested for it";
+            }
+            return null;
+        }
+    }
+
+    /**
+     * The gated topology as configured: {@code territory.dead-letter.topic} (default
+     * {@code territory.dead-letter}), {@code territory.dead-letter.requests-topic} (default
+     * {@code territory.runs.requested}), {@code territory.dead-letter.require-known-run} (default true).
+     */
+    public static Topology fromConfig(MetricsTopology.TopicNames topics, AggregationListener listener) {
+        var config = org.eclipse.microprofile.config.ConfigProvider.getConfig();
+        String deadLetter = config.getOptionalValue("territory.dead-letter.topic", String.class)
+                .orElse(dev.territory.contracts.Topics.DEAD_LETTER);
+        String requests = config.getOptionalValue("territory.dead-letter.requests-topic", String.class)
+                .orElse(dev.territory.contracts.Topics.RUNS_REQUESTED);
+        boolean requireKnownRun = config.getOptionalValue("territory.dead-letter.require-known-run", Boolean.class)
+                .orElse(true);
+        return build(topics, requests, deadLetter, requireKnownRun, listener);
+    }
+
+    private static byte[] utf8(String s) {
+        return (s == null ? "" : s).getBytes(StandardCharsets.UTF_8);
+    }
+}
