@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -42,34 +43,22 @@ final class MetricsCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "FILE.json", description = "where to write the results JSON")
     Path out;
 
-    @Option(names = "--bootstrap", paramLabel = "N", defaultValue = "2000",
-            description = "bootstrap resamples over prompts (default ${DEFAULT-VALUE}); 0 skips bootstrap and permutation test")
-    int resamples;
-
-    @Option(names = "--permutations", paramLabel = "N", defaultValue = "10000",
-            description = "paired permutations (default ${DEFAULT-VALUE}); all 2^prompts are enumerated when fewer")
-    int permutations;
-
-    @Option(names = "--stat-seed", paramLabel = "SEED", defaultValue = "42",
-            description = "seed of the bootstrap and permutation random generator (default ${DEFAULT-VALUE})")
-    long statSeed;
-
-    @Option(names = "--level", paramLabel = "L", defaultValue = "0.95", description = "interval level (default ${DEFAULT-VALUE})")
-    double level;
+    @Mixin
+    StatisticsOptions statistics;
 
     @Option(names = "--verbose", description = "print stack traces on errors")
     boolean verbose;
 
     @Override
     public Integer call() throws IOException {
+        Uncertainty.Options options = statistics.options();
         Map<String, RoleInput> roles = read(entropies);
         MetricsDocument.Computed computed;
         ObjectNode document;
         try {
             computed = MetricsDocument.compute(roles.get("base"), roles.get("instruct"), numKvHeads);
-            document = resamples == 0 ? MetricsDocument.build(computed)
-                    : MetricsDocument.build(computed, roles.get("base"), roles.get("instruct"), numKvHeads,
-                            new Uncertainty.Options(resamples, permutations, statSeed, level));
+            document = options == null ? MetricsDocument.build(computed)
+                    : MetricsDocument.build(computed, roles.get("base"), roles.get("instruct"), numKvHeads, options);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(entropies + ": " + e.getMessage(), e);
         }
