@@ -26,6 +26,7 @@ import dev.territory.statistics.MetricsJson;
 import dev.territory.statistics.NotebookMetrics;
 import dev.territory.statistics.RoleMetrics;
 import dev.territory.statistics.SeedMetrics;
+import dev.territory.statistics.Uncertainty;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -46,6 +47,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -77,8 +79,13 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--max-length", paramLabel = "N", defaultValue = "128", description = "tokens per prompt after padding/truncation (default: ${DEFAULT-VALUE})")
     int maxLength;
 
-    @Option(names = "--protocol", paramLabel = "ID", defaultValue = "e11-v3", description = "entropy protocol: e11-v3, masked, attendable (default: ${DEFAULT-VALUE})")
+    @Option(names = "--protocol", paramLabel = "ID", defaultValue = "e11-v3",
+            description = "entropy protocol: e11-v3 (the notebook's), masked (real query rows only), attendable (masked, "
+                    + "normalized by the keys each row could attend to) (default: ${DEFAULT-VALUE})")
     String protocol;
+
+    @Mixin
+    StatisticsOptions statistics;
 
     @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "float32", description = "compute dtype: float32 or float16 (default: ${DEFAULT-VALUE})")
     String dtype;
@@ -115,7 +122,13 @@ final class AnalyzeCommand implements Callable<Integer> {
         if (seeds.stream().distinct().count() != seeds.size()) {
             throw new IllegalArgumentException("--seeds: duplicate seed in " + seeds);
         }
-        Protocol proto = Protocol.fromId(protocol);
+        Protocol proto;
+        try {
+            proto = Protocol.fromId(protocol);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--protocol: " + e.getMessage(), e);
+        }
+        Uncertainty.Options statisticsOptions = statistics.options();
         ComputeDtype computeDtype = ComputeDtype.fromId(dtype);
         EntropyRequest request = new EntropyRequest(maxLength, proto, batch);
         ComparisonReference ref = References.resolve(reference);
@@ -164,7 +177,7 @@ final class AnalyzeCommand implements Callable<Integer> {
                 "NONE (Full Precision " + computeDtype.id() + ")", false, proto.id());
         RunDescription run = new RunDescription(id, started, pair, baseSummary, instructSummary, methodology,
                 EngineVersion.VERSION, libraries, runtime);
-        RunReport report = ResultsAssembler.assemble(run, baseMetrics, instructMetrics, ref, records);
+        RunReport report = ResultsAssembler.assemble(run, baseMetrics, instructMetrics, ref, records, statisticsOptions);
         RunWriter.RunFiles files = RunWriter.write(report, out);
 
         System.out.printf(Locale.ROOT, "%s -> %s: verdict %s (%d of 3 criteria); SI %.4f -> %.4f (%+.4f); %s%n",
@@ -172,6 +185,15 @@ final class AnalyzeCommand implements Callable<Integer> {
                 baseMetrics.specialization().specializationIndex(), instructMetrics.specialization().specializationIndex(),
                 report.verdict().deltaSpecialization(), report.comparison().architectureInvariant()
                         ? "same directions as " + ref.model() : "different directions from " + ref.model());
+        if (report.uncertainty() != null) {
+            System.out.println(report.uncertainty().verdictSummary());
+            for (Uncertainty.Criterion c : report.uncertainty().criteria()) {
+                System.out.printf(Locale.ROOT, "  %s: delta %+.6f, interval [%+.6f, %+.6f], p = %.4g%s%n", c.name(),
+                        c.delta(), c.interval().low(), c.interval().high(), c.pValue(), c.significant() ? " (significant)" : "");
+            }
+        } else {
+            System.out.println("uncertainty: " + report.results().at("/statistics/uncertainty").asText());
+        }
         System.out.println("wrote " + files.files().size() + " files and " + files.zip().getFileName() + " to " + out);
         report.warnings().forEach(w -> System.err.println("warning: " + w));
         return 0;

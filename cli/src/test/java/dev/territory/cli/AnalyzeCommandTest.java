@@ -66,7 +66,18 @@ class AnalyzeCommandTest {
 
         Result proto = run("analyze", "--base", b, "--instruct", i, "--out", out, "--protocol", "bogus");
         assertThat(proto.rc()).isEqualTo(2);
-        assertThat(proto.err()).startsWith("error: unknown protocol 'bogus'").contains("e11-v3");
+        assertThat(proto.err()).startsWith("error: --protocol: unknown protocol 'bogus'").contains("e11-v3")
+                .contains("masked").contains("attendable");
+
+        Result boot = run("analyze", "--base", b, "--instruct", i, "--out", out, "--bootstrap", "-5");
+        assertThat(boot.rc()).isEqualTo(2);
+        assertThat(boot.err()).startsWith("error: --bootstrap: ");
+        Result level = run("analyze", "--base", b, "--instruct", i, "--out", out, "--level", "95");
+        assertThat(level.rc()).isEqualTo(2);
+        assertThat(level.err()).startsWith("error: --level: ");
+        Result perms = run("analyze", "--base", b, "--instruct", i, "--out", out, "--permutations", "0");
+        assertThat(perms.rc()).isEqualTo(2);
+        assertThat(perms.err()).startsWith("error: --permutations: ");
 
         Path prompts = tmp.resolve("prompts.json");
         Files.writeString(prompts, "[\"ok\", 3]");
