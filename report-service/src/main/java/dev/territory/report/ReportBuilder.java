@@ -1,11 +1,14 @@
 package dev.territory.report;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.territory.contracts.EntropyVectorComputed;
+import dev.territory.contracts.EventCodec;
 import dev.territory.contracts.ModelInfo;
 import dev.territory.contracts.Role;
 import dev.territory.contracts.RoleMetricsComputed;
 import dev.territory.contracts.RunRequested;
 import dev.territory.reporting.ComparisonReference;
+import dev.territory.reporting.EntropyRecord;
 import dev.territory.reporting.Methodology;
 import dev.territory.reporting.ModelSummary;
 import dev.territory.reporting.References;
@@ -17,11 +20,15 @@ import dev.territory.reporting.WeightFileHash;
 import dev.territory.statistics.MetricsJson;
 import dev.territory.statistics.RoleMetrics;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.function.Function;
 
 /**
@@ -35,6 +42,81 @@ final class ReportBuilder {
     record Built(String verdict, boolean architectureInvariant, List<String> files) {}
 
     private ReportBuilder() {}
+
+    /** The per-prompt entropy vectors of a run's first seed, one event per line, kept in the run's directory. */
+    static final String PROMPT_ENTROPIES = "prompt-entropies.jsonl";
+
+    /**
+     * Keeps a vector of the run's first seed for the report's uncertainty (issue 9: the bootstrap and the
+     * permutation test resample one seed's prompts; the seeds give the same entropies). Other seeds are
+     * not kept. Idempotent: a repeated vector is a repeated line, read once.
+     *
+     * @return whether it was kept
+     */
+    static boolean keepVector(Path dir, EntropyVectorComputed v) throws IOException {
+        if (v.seeds().isEmpty() || v.seed() != v.seeds().get(0)) {
+            return false;
+        }
+        Files.createDirectories(dir);
+        Files.writeString(dir.resolve(PROMPT_ENTROPIES), EventCodec.encodeToString(v) + "\n", StandardCharsets.UTF_8,
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        return true;
+    }
+
+    /** The kept vectors by role, then prompt index (the first copy of a repeated one). */
+    static Map<String, TreeMap<Integer, EntropyVectorComputed>> keptVectors(Path dir) throws IOException {
+        Map<String, TreeMap<Integer, EntropyVectorComputed>> out = new LinkedHashMap<>();
+        Path file = dir.resolve(PROMPT_ENTROPIES);
+        if (!Files.isRegularFile(file)) {
+            return out;
+        }
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.isBlank()) {
+                continue;
+            }
+            EntropyVectorComputed v = EventCodec.decode(line.getBytes(StandardCharsets.UTF_8), EntropyVectorComputed.class);
+            out.computeIfAbsent(v.role().id(), r -> new TreeMap<>()).putIfAbsent(v.promptIndex(), v);
+        }
+        return out;
+    }
+
+    /**
+     * True while vectors of the run were seen but the first seed of a model is not complete yet: the report
+     * waits for them (the metrics events can overtake the vectors, which arrive on another topic). A run
+     * whose vectors this service never saw is not held back; its report says the uncertainty was not computed.
+     */
+    static boolean vectorsPending(Path dir) throws IOException {
+        Map<String, TreeMap<Integer, EntropyVectorComputed>> kept = keptVectors(dir);
+        if (kept.isEmpty()) {
+            return false;
+        }
+        for (String role : List.of("base", "instruct")) {
+            TreeMap<Integer, EntropyVectorComputed> prompts = kept.get(role);
+            if (prompts == null || prompts.size() < prompts.firstEntry().getValue().promptCount()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The kept vectors as the reporting core's per-prompt entropy records. */
+    static List<EntropyRecord> entropyRecords(Path dir) throws IOException {
+        List<EntropyRecord> records = new ArrayList<>();
+        for (Map.Entry<String, TreeMap<Integer, EntropyVectorComputed>> role : keptVectors(dir).entrySet()) {
+            for (EntropyVectorComputed v : role.getValue().values()) {
+                float[][] f = v.entropyMatrix();
+                double[][] d = new double[f.length][];
+                for (int l = 0; l < f.length; l++) {
+                    d[l] = new double[f[l].length];
+                    for (int h = 0; h < f[l].length; h++) {
+                        d[l][h] = f[l][h];
+                    }
+                }
+                records.add(new EntropyRecord(role.getKey(), v.seed(), v.promptIndex(), null, null, d));
+            }
+        }
+        return records;
+    }
 
     /** True when everything a report needs has arrived. */
     static boolean ready(RunState s) {
@@ -67,7 +149,7 @@ final class ReportBuilder {
                 instruct, methodology, baseMetrics.engineVersion(), Map.of(),
                 Map.of("pipeline", "kafka: inference-service, metrics-service, report-service"));
         RunReport report = ResultsAssembler.assemble(run, roleMetrics(baseMetrics), roleMetrics(s.roleMetrics().get("instruct")),
-                reference, List.of());
+                reference, entropyRecords(dir));
         Files.createDirectories(dir);
         RunWriter.RunFiles files = RunWriter.write(report, dir);
         List<String> names = new ArrayList<>();

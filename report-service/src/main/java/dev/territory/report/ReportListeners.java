@@ -1,6 +1,7 @@
 package dev.territory.report;
 
 import dev.territory.contracts.Channels;
+import dev.territory.contracts.EntropyVectorComputed;
 import dev.territory.contracts.EventCodec;
 import dev.territory.contracts.ModelLoaded;
 import dev.territory.contracts.RoleMetricsComputed;
@@ -94,6 +95,30 @@ public class ReportListeners {
         });
     }
 
+    /** Per-prompt entropy vectors (topic territory.entropy.vectors): the first seed's feed the report's uncertainty. */
+    static final String ENTROPIES_IN = "entropies-in";
+
+    @Incoming(ENTROPIES_IN)
+    @Blocking
+    public void onEntropies(byte[] payload) {
+        decode(payload).filter(EntropyVectorComputed.class::isInstance).map(EntropyVectorComputed.class::cast)
+                .ifPresent(this::keepVector);
+    }
+
+    private synchronized void keepVector(EntropyVectorComputed v) {
+        RunState s = store.get(v.runId()).orElse(null);
+        if (s != null && s.finished()) {
+            return; // replayed vectors of a finished run
+        }
+        try {
+            if (ReportBuilder.keepVector(store.runDir(v.runId()), v)) {
+                tryComplete(v.runId());
+            }
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            LOG.warnf("run %s: entropy vector not kept: %s", v.runId(), e.getMessage());
+        }
+    }
+
     @Incoming(Channels.FAILED_IN)
     @Blocking
     public void onFailed(byte[] payload) {
@@ -111,6 +136,9 @@ public class ReportListeners {
             return;
         }
         try {
+            if (ReportBuilder.vectorsPending(store.runDir(runId))) {
+                return; // the first seed's vectors are still arriving: the next one completes the run
+            }
             ReportBuilder.Built built = ReportBuilder.build(s, store.runDir(runId), this::completedRunDir);
             store.markCompleted(runId, built.verdict(), built.architectureInvariant(), built.files());
             registry.counter("territory.report.runs", "state", "completed").increment();
