@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.territory.contracts.EntropyVectorComputed;
 import dev.territory.contracts.EventCodec;
 import dev.territory.contracts.ModelInfo;
 import dev.territory.contracts.ModelLoaded;
@@ -70,6 +71,9 @@ class RunPagesBrowserTest {
     @TestHTTPResource("/")
     URL base;
 
+    @jakarta.inject.Inject
+    dev.territory.report.RunStore store;
+
     @BeforeAll
     static void startBrowser() {
         File driver = new File(System.getProperty("territory.chromedriver", "/usr/bin/chromedriver"));
@@ -96,7 +100,18 @@ class RunPagesBrowserTest {
         JsonNode reference = new ObjectMapper().readTree(repo().resolve("testdata/fixtures/reference/llama3-gqa.float32.json").toFile());
         String runId = "web-" + UUID.randomUUID();
         String verdict = reference.at("/verdict/code").asText();
-        send(completedRun(runId, reference));
+        List<ProducerRecord<String, byte[]>> events = completedRun(runId, reference);
+        // The vectors first, kept before the metrics arrive (in the pipeline they are published long before).
+        send(events.stream().filter(r -> r.topic().equals(Topics.ENTROPY_VECTORS)).toList());
+        Path kept = store.runDir(runId).resolve("prompt-entropies.jsonl");
+        waitUntil("first-seed vectors kept", () -> {
+            try {
+                return Files.isRegularFile(kept) && Files.readAllLines(kept).size() == 20;
+            } catch (java.io.IOException e) {
+                return false;
+            }
+        });
+        send(events.stream().filter(r -> !r.topic().equals(Topics.ENTROPY_VECTORS)).toList());
         waitForStatus(runId, "COMPLETED", Duration.ofSeconds(60));
 
         // Scripts keep getting JSON at /runs/{id}; a browser gets the page.
@@ -106,11 +121,33 @@ class RunPagesBrowserTest {
         browser.get(base + "runs/" + runId);
         WebElement verdictBox = browser.findElement(By.id("verdict"));
         assertThat(verdictBox.getText()).contains(verdict).contains("collapse criteria hold");
+        // Issue 9, from the run's first-seed vectors: the verdict's uncertainty in the verdict box, intervals
+        // and p-values in the metric table, the within-layer redundancy beside the cross-layer correlation.
+        JsonNode results = new ObjectMapper().readTree(given().get("/runs/" + runId + "/files/results.json").asString());
+        JsonNode st = results.get("statistics");
+        WebElement uncertainty = browser.findElement(By.id("verdict-uncertainty"));
+        assertThat(verdictBox.findElements(By.id("verdict-uncertainty"))).hasSize(1);
+        assertThat(uncertainty.getText()).startsWith(st.at("/verdict_uncertainty/significant_criteria").asInt()
+                + " of 3 criteria significant at 95%");
+        assertThat(verdictBox.getText()).contains("interval [").contains("p = ");
         List<WebElement> rows = browser.findElements(By.cssSelector("table.metrics tbody tr"));
-        assertThat(rows).hasSize(11);
+        assertThat(rows).hasSize(12);
         assertThat(rows.get(0).getText()).startsWith("Specialization Index")
                 .contains(String.format(java.util.Locale.ROOT, "%.4f",
                         reference.at("/base/aggregate/specialization/specialization_index").asDouble()));
+        JsonNode delta = st.at("/bootstrap/delta/specialization_index");
+        assertThat(rows.get(0).findElement(By.cssSelector("td.interval")).getText()).isEqualTo(String.format(
+                java.util.Locale.ROOT, "[%+.4f, %+.4f]", delta.get(0).asDouble(), delta.get(1).asDouble()));
+        assertThat(rows.get(0).findElement(By.cssSelector("td.p")).getText()).isEqualTo(String.format(
+                java.util.Locale.ROOT, "%.3g", st.at("/permutation/p_values/specialization_index").asDouble()));
+        assertThat(rows.get(1).getText()).startsWith("Mean Head Correlation");
+        assertThat(rows.get(2).getText()).startsWith("Within-layer Head Redundancy");
+        WebElement redundancy = browser.findElement(By.id("redundancy"));
+        assertThat(redundancy.findElement(By.cssSelector("tr.cross")).getText()).contains(String.format(
+                java.util.Locale.ROOT, "%.4f", st.at("/head_redundancy/cross_layer_correlation/base").asDouble()));
+        assertThat(redundancy.findElement(By.cssSelector("tr.within")).getText()).contains(String.format(
+                java.util.Locale.ROOT, "%.4f", st.at("/head_redundancy/base/overall").asDouble()));
+        assertThat(redundancy.findElements(By.cssSelector("tr.layer"))).hasSize(6);
         WebElement figure = browser.findElement(By.id("figure-img"));
         Number naturalWidth = (Number) browser.executeScript("return arguments[0].naturalWidth", figure);
         assertThat(naturalWidth.intValue()).as("figure decoded").isEqualTo(1800);
@@ -218,10 +255,24 @@ class RunPagesBrowserTest {
                     models.resolve(name).toString(), null, "llama", 6, 8, 2, 16, "float32", 2048, null, List.of()), 0.1)));
             List<SeedMetrics> seeds = new ArrayList<>();
             List<Integer> ids = new ArrayList<>();
+            reference.get(role.id()).get("seeds").forEach(seed -> ids.add(seed.get("seed").asInt()));
             for (JsonNode seed : reference.get(role.id()).get("seeds")) {
-                ids.add(seed.get("seed").asInt());
-                seeds.add(NotebookMetrics.seed(seed.get("seed").asInt(), MetricsJson.readCube(seed.get("per_prompt_entropies")),
-                        reference.get("num_kv_heads").asInt()));
+                // as the pipeline carries them: float32 vectors, widened to double by the metrics service
+                double[][][] cube = MetricsJson.readCube(seed.get("per_prompt_entropies"));
+                for (int p = 0; p < cube.length; p++) {
+                    float[][] f = new float[cube[p].length][];
+                    for (int l = 0; l < cube[p].length; l++) {
+                        f[l] = new float[cube[p][l].length];
+                        for (int h = 0; h < f[l].length; h++) {
+                            f[l][h] = (float) cube[p][l][h];
+                            cube[p][l][h] = f[l][h];
+                        }
+                    }
+                    records.add(record(Topics.ENTROPY_VECTORS, EntropyVectorComputed.of(runId, role, seed.get("seed").asInt(),
+                            ids, p, cube.length, 20, "llama", reference.get("num_kv_heads").asInt(), "float32", "e11-v3",
+                            "test", f)));
+                }
+                seeds.add(NotebookMetrics.seed(seed.get("seed").asInt(), cube, reference.get("num_kv_heads").asInt()));
             }
             RoleMetrics metrics = NotebookMetrics.aggregate(seeds);
             ObjectNode json = MetricsJson.toJson(metrics);
