@@ -45,6 +45,17 @@ class EventCodecTest {
     }
 
     @Test
+    void theReadmesConsoleProducerExampleIsAValidRequest() throws Exception {
+        String root = System.getProperty("territory.repo.root", "..");
+        String readme = java.nio.file.Files.readString(java.nio.file.Path.of(root, "README.md"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("echo '([^|']+)\\|(\\{[^']*\\})'").matcher(readme);
+        assertThat(m.find()).as("README has an echo 'key|json' console-producer example").isTrue();
+        RunRequested r = EventCodec.decode(m.group(2).getBytes(), RunRequested.class);
+        assertThat(r.runId()).isEqualTo(m.group(1));
+        assertThat(RunRequestValidator.problems(r)).isEmpty();
+    }
+
+    @Test
     void defaultsAreTheNotebooks() {
         String json = """
                 {"type":"RunRequested","eventId":"e1","schemaVersion":1,"occurredAt":"2026-01-01T00:00:00Z",
