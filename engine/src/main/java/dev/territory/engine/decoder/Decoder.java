@@ -181,8 +181,9 @@ public final class Decoder implements AutoCloseable {
         int t = inputIds[0].length;
         // embeddings: x = embed_tokens(input_ids)
         NDArray ids = scope.create(flatten(inputIds)); // (B*T)
-        NDArray x = embedTokens.get(new NDIndex("{}", ids)).reshape(b, t, config.hiddenSize()); // (B*T, E) -> (B, T, E)
-        x.attach(scope);
+        NDArray rows = embedTokens.get(new NDIndex("{}", ids)); // (B*T, E), created in the weights' manager
+        rows.attach(scope);
+        NDArray x = rows.reshape(b, t, config.hiddenSize()); // (B*T, E) -> (B, T, E)
         // key padding: keys whose attention_mask is 0 are masked for every query
         NDArray keyReal = scope.create(flatten(attentionMask)).reshape(b, 1, 1, t).gt(0); // (B, 1, 1, T) bool
         // RoPE tables for positions 0..T-1 (right padding: position_ids = arange(T))

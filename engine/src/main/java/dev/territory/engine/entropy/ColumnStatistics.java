@@ -40,14 +40,20 @@ public final class ColumnStatistics implements AttentionObserver {
     public void onChunk(int layer, int rowStart, NDArray probs) {
         long c = probs.getShape().get(2);
         String rows = ":, :, " + rowStart + ":" + (rowStart + c);
-        NDArray counted = rowWeights == null ? probs : probs.mul(rowWeights.get(rows + ", :"));
+        NDArray counted = rowWeights == null ? probs : probs.mul(local(rowWeights.get(rows + ", :"), probs));
         columnSums[layer] = accumulate(columnSums[layer], counted.sum(new int[] {2})); // (B, H, C, T) -> (B, H, T)
         if (rowEntropy) {
             NDArray safe = probs.add(probs.eq(0f).toType(DataType.FLOAT32, false));
             NDArray perRow = probs.mul(safe.log2()).sum(new int[] {-1}).neg(); // (B, H, C) bits
-            NDArray real = perRow.mul(realRows.get(rows)).sum(new int[] {2}); // (B, H)
+            NDArray real = perRow.mul(local(realRows.get(rows), probs)).sum(new int[] {2}); // (B, H)
             rowEntropySums[layer] = accumulate(rowEntropySums[layer], real);
         }
+    }
+
+    /** Moves a slice of a long-lived array into the chunk's manager, so that it dies with the chunk. */
+    private static NDArray local(NDArray slice, NDArray probs) {
+        slice.attach(probs.getManager());
+        return slice;
     }
 
     private NDArray accumulate(NDArray acc, NDArray chunk) {

@@ -113,7 +113,10 @@ public final class PromptTokenizer implements AutoCloseable {
         HuggingFaceTokenizer t = byMaxLength.get(maxLength);
         if (t == null) {
             try {
-                t = HuggingFaceTokenizer.builder()
+                // DJL caps max_length at its modelMaxLength (default 512) unless told otherwise
+                HuggingFaceTokenizer.Builder builder = HuggingFaceTokenizer.builder();
+                builder.configure(Map.of("modelMaxLength", String.valueOf(maxLength)));
+                t = builder
                         .optTokenizerPath(tokenizerJson)
                         .optAddSpecialTokens(true)
                         .optTruncation(true)
