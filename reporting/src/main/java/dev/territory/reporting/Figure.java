@@ -160,19 +160,19 @@ public record Figure(byte[] png, String svg, int width, int height) {
         double top = Math.max(1.0, Math.max(Math.max(d.referenceBaseSi(), d.referenceInstructSi()),
                 Math.max(d.baseSi(), d.instructSi())) + 0.12);
         plot.getRangeAxis().setRange(Math.min(Math.min(0.0, Math.min(d.baseSi(), d.instructSi())), bars.lowest()),
-                Math.max(top, bars.highest() + 0.05));
-        addDelta(plot, ref, d.referenceBaseSi(), d.referenceInstructSi());
-        addDelta(plot, run, d.baseSi(), d.instructSi());
+                Math.max(top, bars.highest() + 0.12));
+        addDelta(plot, ref, d.referenceBaseSi(), d.referenceInstructSi(), Double.NEGATIVE_INFINITY);
+        addDelta(plot, run, d.baseSi(), d.instructSi(), bars.highest()); // above the interval bars
         return chart;
     }
 
-    private static void addDelta(CategoryPlot plot, String category, double base, double instruct) {
+    private static void addDelta(CategoryPlot plot, String category, double base, double instruct, double above) {
         double delta = instruct - base;
         if (!Double.isFinite(delta)) {
             return;
         }
         CategoryTextAnnotation a = new CategoryTextAnnotation(
-                String.format(Locale.ROOT, "Δ=%+.4f", delta), category, Math.max(base, instruct) + 0.05);
+                String.format(Locale.ROOT, "Δ=%+.4f", delta), category, Math.max(Math.max(base, instruct), above) + 0.05);
         a.setFont(ANNOTATION);
         a.setPaint(delta > 0 ? POSITIVE : NEGATIVE);
         a.setTextAnchor(TextAnchor.BOTTOM_CENTER);

@@ -285,6 +285,7 @@ public final class HtmlReport {
             #warnings li{margin:.3em 0}
             .uncertainty{font-size:1.05em}.uncertainty.none{color:#a04000}
             .ci{color:#666;font-size:.85em;white-space:nowrap}
+            table.metrics td.interval{white-space:nowrap}
             table.redundancy td:not(:first-child){text-align:right}
             """;
 }
