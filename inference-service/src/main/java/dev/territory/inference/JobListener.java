@@ -80,8 +80,10 @@ public class JobListener {
             sink.awaitAll();
             counter("territory.inference.jobs.completed", job.runId(), job.role()).increment();
             metrics.jobFinished(job.runId(), job.role(), true);
-        } catch (ModelException | RuntimeException e) {
-            String reason = job.role().id() + " model " + job.request().model(job.role()).describe() + ": " + e.getMessage();
+        } catch (ModelException | RuntimeException | LinkageError | OutOfMemoryError e) {
+            // a model that cannot be run fails its run, never the service (OOM: the model did not fit)
+            String reason = job.role().id() + " model " + job.request().model(job.role()).describe() + ": "
+                    + (e.getMessage() != null ? e.getMessage() : e.toString());
             LOG.warnf("run %s failed: %s", job.runId(), reason);
             counter("territory.inference.jobs.failed", job.runId(), job.role()).increment();
             metrics.jobFinished(job.runId(), job.role(), false);
