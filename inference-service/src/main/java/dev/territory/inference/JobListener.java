@@ -49,6 +49,9 @@ public class JobListener {
     InferenceConfig config;
 
     @Inject
+    FailedRuns failedRuns;
+
+    @Inject
     MeterRegistry registry;
 
     @Inject
@@ -72,6 +75,10 @@ public class JobListener {
         }
         LOG.infof("run %s: %s model %s", job.runId(), job.role().id(), job.request().model(job.role()).describe());
         counter("territory.inference.jobs.started", job.runId(), job.role()).increment();
+        if (failedRuns.failed(job.runId())) {
+            LOG.infof("run %s already failed: %s model skipped", job.runId(), job.role().id());
+            return;
+        }
         metrics.jobStarted(job.runId(), job.role());
         try {
             Sink sink = new Sink();
@@ -80,6 +87,9 @@ public class JobListener {
             sink.awaitAll();
             counter("territory.inference.jobs.completed", job.runId(), job.role()).increment();
             metrics.jobFinished(job.runId(), job.role(), true);
+        } catch (java.util.concurrent.CancellationException e) {
+            LOG.infof("run %s failed elsewhere: %s model stopped after a seed", job.runId(), job.role().id());
+            metrics.jobFinished(job.runId(), job.role(), false);
         } catch (ModelException | RuntimeException | LinkageError | OutOfMemoryError e) {
             // a model that cannot be run fails its run, never the service (OOM: the model did not fit)
             String reason = job.role().id() + " model " + job.request().model(job.role()).describe() + ": "
@@ -120,6 +130,9 @@ public class JobListener {
         @Override
         public void seedDone(String runId, Role role, int seed) {
             awaitAll();
+            if (failedRuns.failed(runId)) {
+                throw new java.util.concurrent.CancellationException("run " + runId + " failed");
+            }
         }
 
         @Override

@@ -98,6 +98,20 @@ class InferenceServiceTest {
                 .body(containsString("territory_inference_vectors_published_total{"))
                 .body(containsString("territory_inference_prompts_done{"));
         given().get("/q/health/ready").then().statusCode(200);
+
+        // a run that failed elsewhere (e.g. the other model) is not computed
+        String failedElsewhere = "failed-elsewhere-" + UUID.randomUUID();
+        try (var producer = new KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", LocalKafka.shared().bootstrapServers()),
+                new StringSerializer(), new ByteArraySerializer())) {
+            producer.send(new ProducerRecord<>(Topics.RUNS_FAILED, failedElsewhere,
+                    EventCodec.encode(RunFailed.of(failedElsewhere, "test", "the other model failed")))).get();
+        }
+        Thread.sleep(1000);
+        send(RunRequested.of(failedElsewhere, ModelRef.local(models.resolve("llama3-gqa-base").toString()),
+                ModelRef.local(models.resolve("llama3-gqa-instruct").toString())).withSeeds(List.of(42)));
+        long until = System.currentTimeMillis() + 6000;
+        List<TerritoryEvent> late = await(List.of(failedElsewhere), e -> System.currentTimeMillis() > until);
+        assertThat(late).filteredOn(e -> e instanceof EntropyVectorComputed).isEmpty();
     }
 
     private static void send(RunRequested request) {
