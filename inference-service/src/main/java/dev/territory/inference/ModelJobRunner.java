@@ -66,6 +66,7 @@ public final class ModelJobRunner {
         sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.LOADING, 0, 0, dir.toString()));
         long loadStart = System.nanoTime();
         try (LoadedModel model = engine.load(dir)) {
+            FiniteWeights.check(model.weightFiles()); // NaN/inf weights refuse the model (issue 7)
             ModelArchitecture arch = model.architecture();
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             long bytes = model.weightFiles().stream().mapToLong(w -> w.sizeBytes()).sum();
