@@ -234,13 +234,14 @@ public final class Decoder implements AutoCloseable {
                 NDArray qc = c == t ? q : q.get(new NDIndex(":, :, {}:{}, :", c0, c0 + c)); // (B, H, C, D)
                 qc.attach(cm); // NB: when c == t, q itself moves into this chunk's scope
                 NDArray scores = qc.reshape(b, kv, (long) g * c, d).matMul(kT) // (B, KV, G*C, T)
-                        .reshape(b, h, c, t) // (B, H, C, T)
-                        .mul(scale);
-                scores.addi(mask(cm, keyReal, c0, c, (int) t, w.window())); // + (B, 1, C, T): 0 or finfo.min
+                        .reshape(b, h, c, t); // (B, H, C, T)
+                scores.muli(scale); // in place, as are the next steps: the chunk's big arrays are few
                 // softmax in float32, as torch's kernels: exp(s - max) / sum(exp(s - max))
                 NDArray s32 = scores.getDataType() == DataType.FLOAT32 ? scores : scores.toType(DataType.FLOAT32, false);
-                NDArray e = s32.sub(s32.max(new int[] {-1}, true)).exp();
-                NDArray probs = e.div(e.sum(new int[] {-1}, true)); // (B, H, C, T) float32
+                s32.addi(mask(cm, keyReal, c0, c, (int) t, w.window())); // + (B, 1, C, T): 0 or finfo(float32).min
+                s32.subi(s32.max(new int[] {-1}, true));
+                NDArray probs = s32.exp(); // (B, H, C, T) float32
+                probs.divi(probs.sum(new int[] {-1}, true));
                 if (observer != null) {
                     observer.onChunk(l, c0, probs);
                 }
