@@ -36,6 +36,11 @@ public final class EntropyEngine implements AutoCloseable {
         return DecoderModel.load(modelDir, manager, options);
     }
 
+    /** False once {@link #close()} ran: nothing can be loaded or computed with it any more. */
+    public boolean isOpen() {
+        return manager.isOpen();
+    }
+
     @Override
     public void close() {
         manager.close();

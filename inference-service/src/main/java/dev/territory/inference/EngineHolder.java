@@ -19,6 +19,14 @@ import org.jboss.logging.Logger;
 /**
  * One {@link EntropyEngine} per compute dtype for the life of the process. Warmed at startup
  * (libtorch is extracted and loaded on first use, seconds): readiness is DOWN until then.
+ *
+ * <p>Closing an engine frees its root NDManager and every model under it; a job still running on
+ * it, or any later job handed the same engine, then fails with DJL's "NDManager has been closed
+ * already" (issue 7: after a shutdown began while jobs were still delivered, every later job of the
+ * still-running process failed that way). So: engines are closed only at shutdown and only once no
+ * job holds one ({@link #acquire}/{@link #release}); once shutdown began, {@link #acquire} refuses
+ * with {@link ShuttingDown} (the job is left to another replica or the restart, its run is not
+ * failed); and an engine found closed is replaced instead of being handed out again.
  */
 @ApplicationScoped
 public class EngineHolder {
@@ -27,6 +35,8 @@ public class EngineHolder {
 
     private final InferenceConfig config;
     private final Map<ComputeDtype, EntropyEngine> engines = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicInteger inUse = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean stopping;
     private volatile boolean warm;
     private volatile String warmError;
 
@@ -58,12 +68,60 @@ public class EngineHolder {
         }
     }
 
+    /** Thrown instead of handing out an engine once the service is shutting down. */
+    public static final class ShuttingDown extends IllegalStateException {
+        ShuttingDown() {
+            super("inference-service is shutting down: the job is left to another replica or the restart");
+        }
+    }
+
+    /** The engine of {@code dtype}, open; a closed one is replaced (never handed out again). */
     public EntropyEngine engine(ComputeDtype dtype) {
-        return engines.computeIfAbsent(dtype, d -> EntropyEngine.create(
-                new EngineOptions(config.device(), d, EngineOptions.DEFAULT_MEMORY_BUDGET, 0)));
+        return engines.compute(dtype, (d, e) -> {
+            if (e != null && e.isOpen()) {
+                return e;
+            }
+            if (e != null) {
+                LOG.warnf("the %s engine was closed: starting a new one", d.id());
+            }
+            return EntropyEngine.create(new EngineOptions(config.device(), d, EngineOptions.DEFAULT_MEMORY_BUDGET, 0));
+        });
+    }
+
+    /** {@link #engine} for a job, which must {@link #release()} it when done; refused once shutdown began. */
+    public EntropyEngine acquire(ComputeDtype dtype) {
+        inUse.incrementAndGet();
+        if (stopping) {
+            inUse.decrementAndGet();
+            throw new ShuttingDown();
+        }
+        try {
+            return engine(dtype);
+        } catch (RuntimeException | Error e) {
+            inUse.decrementAndGet();
+            throw e;
+        }
+    }
+
+    public void release() {
+        inUse.decrementAndGet();
     }
 
     void onStop(@Observes ShutdownEvent event) {
+        stopping = true;
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (inUse.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (inUse.get() > 0) {
+            LOG.warnf("%d job(s) still running at shutdown: engines left to the process exit", inUse.get());
+            return; // freeing the native memory under a running forward pass would fail it
+        }
         engines.values().forEach(EntropyEngine::close);
     }
 

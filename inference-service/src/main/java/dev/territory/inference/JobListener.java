@@ -80,13 +80,17 @@ public class JobListener {
             return;
         }
         metrics.jobStarted(job.runId(), job.role());
+        dev.territory.engine.EntropyEngine engine = null;
         try {
             Sink sink = new Sink();
-            new ModelJobRunner(config.modelRoots(), config.batchSize(), config.hashWeights())
-                    .run(job, engines.engine(ComputeDtype.fromId(job.request().dtype())), sink);
+            engine = engines.acquire(ComputeDtype.fromId(job.request().dtype()));
+            new ModelJobRunner(config.modelRoots(), config.batchSize(), config.hashWeights()).run(job, engine, sink);
             sink.awaitAll();
             counter("territory.inference.jobs.completed", job.runId(), job.role()).increment();
             metrics.jobFinished(job.runId(), job.role(), true);
+        } catch (EngineHolder.ShuttingDown e) {
+            metrics.jobFinished(job.runId(), job.role(), false);
+            throw e; // not acknowledged: redelivered to another replica or to this one restarted; the run goes on
         } catch (java.util.concurrent.CancellationException e) {
             LOG.infof("run %s failed elsewhere: %s model stopped after a seed", job.runId(), job.role().id());
             metrics.jobFinished(job.runId(), job.role(), false);
@@ -98,6 +102,10 @@ public class JobListener {
             counter("territory.inference.jobs.failed", job.runId(), job.role()).increment();
             metrics.jobFinished(job.runId(), job.role(), false);
             publisher.failed(RunFailed.of(job.runId(), RequestListener.SERVICE, reason)).join();
+        } finally {
+            if (engine != null) {
+                engines.release();
+            }
         }
     }
 
