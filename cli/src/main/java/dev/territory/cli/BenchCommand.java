@@ -50,6 +50,9 @@ final class BenchCommand implements Callable<Integer> {
             + "(this machine's cores are shared) (default ${DEFAULT-VALUE}).")
     int repeat;
 
+    @Option(names = "--no-warmup", description = "Skip the untimed warm-up pass (long contexts, where one pass takes minutes).")
+    boolean noWarmup;
+
     @Option(names = "--verbose", description = "Print stack traces of errors.")
     boolean verbose;
 
@@ -69,8 +72,10 @@ final class BenchCommand implements Callable<Integer> {
         double forwardS;
         try (EntropyEngine engine = EntropyEngine.create(options); LoadedModel loaded = engine.load(model)) {
             // warm-up: first use of each kernel and shape
-            loaded.computeEntropies(prompts.subList(0, Math.min(batch, prompts.size())), request, null);
-            loaded.forwardOnly(prompts.subList(0, Math.min(batch, prompts.size())), request);
+            if (!noWarmup) {
+                loaded.computeEntropies(prompts.subList(0, Math.min(batch, prompts.size())), request, null);
+                loaded.forwardOnly(prompts.subList(0, Math.min(batch, prompts.size())), request);
+            }
             entropyS = Double.MAX_VALUE;
             forwardS = Double.MAX_VALUE;
             for (int r = 0; r < Math.max(1, repeat); r++) {
