@@ -13,4 +13,17 @@ public interface ReportConfig {
      */
     @WithDefault("results")
     String resultsDir();
+
+    /** How listeners treat a record they fail on ({@link ListenerGuard}). */
+    Listener listener();
+
+    interface Listener {
+        /** Retries of a transient (I/O) error before the record is dead-lettered. */
+        @WithDefault("4")
+        int retries();
+
+        /** Wait before the first retry; doubled for each next one. */
+        @WithDefault("PT0.2S")
+        java.time.Duration backoff();
+    }
 }

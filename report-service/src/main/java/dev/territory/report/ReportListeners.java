@@ -27,6 +27,7 @@ import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jboss.logging.Logger;
 
 /**
@@ -43,6 +44,9 @@ public class ReportListeners {
 
     @Inject
     RunStore store;
+
+    @Inject
+    ListenerGuard guard;
 
     @Inject
     MeterRegistry registry;
@@ -66,8 +70,12 @@ public class ReportListeners {
 
     @Incoming(Channels.REPORT_REQUESTS_IN)
     @Blocking
-    public void onRequest(byte[] payload) {
-        decode(payload).filter(RunRequested.class::isInstance).map(RunRequested.class::cast).ifPresent(r -> {
+    public void onRequest(ConsumerRecord<String, byte[]> record) {
+        guard.handle(Channels.REPORT_REQUESTS_IN, record, this::onRequest);
+    }
+
+    void onRequest(byte[] payload) {
+        decode(payload, GATED_ELSEWHERE).filter(RunRequested.class::isInstance).map(RunRequested.class::cast).ifPresent(r -> {
             store.recordRequest(r);
             tryComplete(r.runId());
         });
@@ -75,8 +83,12 @@ public class ReportListeners {
 
     @Incoming(Channels.PROGRESS_IN)
     @Blocking
-    public void onProgress(byte[] payload) {
-        decode(payload).ifPresent(e -> {
+    public void onProgress(ConsumerRecord<String, byte[]> record) {
+        guard.handle(Channels.PROGRESS_IN, record, this::onProgress);
+    }
+
+    void onProgress(byte[] payload) {
+        decode(payload, DEAD_LETTER).ifPresent(e -> {
             if (e instanceof RunProgress p) {
                 store.recordProgress(p);
             } else if (e instanceof ModelLoaded m) {
@@ -88,8 +100,12 @@ public class ReportListeners {
 
     @Incoming(Channels.METRICS_IN)
     @Blocking
-    public void onMetrics(byte[] payload) {
-        decode(payload).filter(RoleMetricsComputed.class::isInstance).map(RoleMetricsComputed.class::cast).ifPresent(m -> {
+    public void onMetrics(ConsumerRecord<String, byte[]> record) {
+        guard.handle(Channels.METRICS_IN, record, this::onMetrics);
+    }
+
+    void onMetrics(byte[] payload) {
+        decode(payload, DEAD_LETTER).filter(RoleMetricsComputed.class::isInstance).map(RoleMetricsComputed.class::cast).ifPresent(m -> {
             store.recordRoleMetrics(m);
             tryComplete(m.runId());
         });
@@ -100,8 +116,12 @@ public class ReportListeners {
 
     @Incoming(ENTROPIES_IN)
     @Blocking
-    public void onEntropies(byte[] payload) {
-        decode(payload).filter(EntropyVectorComputed.class::isInstance).map(EntropyVectorComputed.class::cast)
+    public void onEntropies(ConsumerRecord<String, byte[]> record) {
+        guard.handle(ENTROPIES_IN, record, this::onEntropies);
+    }
+
+    void onEntropies(byte[] payload) {
+        decode(payload, GATED_ELSEWHERE).filter(EntropyVectorComputed.class::isInstance).map(EntropyVectorComputed.class::cast)
                 .ifPresent(this::keepVector);
     }
 
@@ -121,8 +141,12 @@ public class ReportListeners {
 
     @Incoming(Channels.FAILED_IN)
     @Blocking
-    public void onFailed(byte[] payload) {
-        decode(payload).filter(RunFailed.class::isInstance).map(RunFailed.class::cast).ifPresent(f -> {
+    public void onFailed(ConsumerRecord<String, byte[]> record) {
+        guard.handle(Channels.FAILED_IN, record, this::onFailed);
+    }
+
+    void onFailed(byte[] payload) {
+        decode(payload, DEAD_LETTER).filter(RunFailed.class::isInstance).map(RunFailed.class::cast).ifPresent(f -> {
             RunState s = store.markFailed(f.runId(), f.service() + ": " + f.reason());
             registry.counter("territory.report.runs", "state", "failed").increment();
             metrics.runFailed(f.runId());
@@ -158,10 +182,21 @@ public class ReportListeners {
         return store.get(runId).filter(r -> RunState.COMPLETED.equals(r.status())).map(r -> store.runDir(runId));
     }
 
-    private static Optional<TerritoryEvent> decode(byte[] payload) {
+    /**
+     * Unreadable requests and vectors are dead-lettered by the service that gates them (inference,
+     * metrics); this service skips them. Unreadable progress, metrics and failure events are
+     * dead-lettered here ({@link ListenerGuard}).
+     */
+    private static final boolean GATED_ELSEWHERE = false;
+    private static final boolean DEAD_LETTER = true;
+
+    private static Optional<TerritoryEvent> decode(byte[] payload, boolean deadLetter) {
         try {
             return Optional.of(EventCodec.decode(payload));
         } catch (RuntimeException e) {
+            if (deadLetter) {
+                throw new ListenerGuard.BadRecord(e.getMessage());
+            }
             LOG.warnf("skipped an unreadable event: %s", e.getMessage());
             return Optional.empty();
         }

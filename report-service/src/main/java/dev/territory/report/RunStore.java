@@ -163,7 +163,6 @@ public class RunStore {
     }
 
     private RunState put(RunState s) {
-        runs.put(s.runId(), s);
         Path dir = runDir(s.runId());
         try {
             Files.createDirectories(dir);
@@ -177,6 +176,7 @@ public class RunStore {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the state of run " + s.runId() + " to " + dir, e);
         }
+        runs.put(s.runId(), s); // after the write: a failed write leaves nothing the retry would take as done
         return copy(s);
     }
 
