@@ -26,4 +26,20 @@ public interface ReportConfig {
         @WithDefault("PT0.2S")
         java.time.Duration backoff();
     }
+
+    /** Access to the HTTP API ({@link ApiAccess}). */
+    Auth auth();
+
+    interface Auth {
+        /** {@code open}: anyone may read; {@code authenticated}: reading needs a known API key too. */
+        @WithDefault("open")
+        String read();
+
+        /** A mounted file of API keys ({@code role:key} per line), e.g. a Kubernetes secret. */
+        java.util.Optional<String> apiKeysFile();
+
+        /** The environment variable holding API keys ({@code role:key}, comma-separated). */
+        @WithDefault("TERRITORY_API_KEYS")
+        String apiKeysEnv();
+    }
 }
