@@ -45,10 +45,16 @@ final class Pipeline {
     final LocalKafkaOptions.Broker broker;
     final TcpProxy proxy;
     final EventLog events;
+    /** Environment of every service process (on top of the test JVM's): Kafka security, tokens. */
+    final Map<String, String> serviceEnv = new LinkedHashMap<>();
     private final Map<String, Service> services = new LinkedHashMap<>();
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private Pipeline(Path repo, Path root) throws IOException {
+        this(repo, root, new LocalKafkaOptions());
+    }
+
+    private Pipeline(Path repo, Path root, LocalKafkaOptions options) throws IOException {
         this.repo = repo;
         this.root = root;
         deleteRecursively(root);
@@ -56,7 +62,7 @@ final class Pipeline {
         this.results = Files.createDirectories(root.resolve("results"));
         this.logs = Files.createDirectories(root.resolve("logs"));
         int proxyPort = TcpProxy.freePort();
-        this.broker = new LocalKafkaOptions().dataDir(root.resolve("kafka")).advertisedPort(proxyPort).start();
+        this.broker = options.dataDir(root.resolve("kafka")).advertisedPort(proxyPort).start();
         this.proxy = new TcpProxy(proxyPort, broker.port());
         broker.ensureTopics(Topics.ALL.stream().collect(Collectors.toMap(Topics.Spec::name, Topics.Spec::partitions)));
         this.events = new EventLog(broker.directBootstrapServers());
@@ -84,6 +90,21 @@ final class Pipeline {
         return shared;
     }
 
+    /**
+     * A pipeline of its own (broker, proxy, no services yet) under {@code target/pipeline-<name>/},
+     * for tests that need another broker configuration (SASL_SSL); the caller sets
+     * {@link #serviceEnv}, starts the services and {@link #close()}s it.
+     */
+    static Pipeline separate(String name, LocalKafkaOptions options) throws IOException {
+        Path repo = repoRoot();
+        return new Pipeline(repo, repo.resolve("reliability-tests/target/pipeline-" + name), options);
+    }
+
+    /** Stops the services, the proxy and the broker (separate pipelines; the shared one stops at JVM exit). */
+    void close() {
+        stopAll();
+    }
+
     static Path repoRoot() {
         String root = System.getProperty("territory.repo.root");
         Path p = root != null ? Path.of(root) : Path.of("..");
@@ -101,6 +122,7 @@ final class Pipeline {
         final int port;
         final Path log;
         final List<String> extraArgs;
+        final Map<String, String> extraEnv = new LinkedHashMap<>();
         volatile Process process;
         int starts;
 
@@ -157,6 +179,15 @@ final class Pipeline {
         return s;
     }
 
+    /** {@link #start} with environment variables of this instance only (e.g. a wrong password). */
+    Service start(String kind, String instance, Map<String, String> env, String... extraArgs) throws IOException {
+        Service s = new Service(kind, instance, TcpProxy.freePort(), List.of(extraArgs));
+        s.extraEnv.putAll(env);
+        services.put(instance, s);
+        launch(s);
+        return s;
+    }
+
     private void launch(Service s) throws IOException {
         Path jar = snapshot(s.kind).resolve("quarkus-run.jar");
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -175,6 +206,8 @@ final class Pipeline {
         pb.environment().put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
         pb.environment().put("TERRITORY_RESULTS_DIR", results.toString());
         pb.environment().put("DJL_OFFLINE", "true");
+        pb.environment().putAll(serviceEnv);
+        pb.environment().putAll(s.extraEnv);
         Files.writeString(s.log, "=== start " + (++s.starts) + ": " + String.join(" ", cmd) + "\n",
                 java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         s.process = pb.start();
