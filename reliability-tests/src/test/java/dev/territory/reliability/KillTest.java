@@ -46,10 +46,7 @@ class KillTest {
         p = Pipeline.shared();
         base = p.fixture("llama3-gqa-base");
         instruct = p.fixture("llama3-gqa-instruct");
-        String runId = "kill-baseline";
-        p.events.send(Topics.RUNS_REQUESTED, runId, Requests.bytes(request(runId)));
-        assertThat(p.events.awaitOutcome(runId, Duration.ofMinutes(5)).topic()).isEqualTo(Topics.RUNS_COMPLETED);
-        reference = Results.normalized(p, runId);
+        reference = Baselines.of(p, "default-32", KillTest::request);
     }
 
     static Predicate<EventLog.Rec> vectorsOf(String runId) {
@@ -57,7 +54,7 @@ class KillTest {
     }
 
     static <T> List<T> metricsOf(String runId, Class<T> type) {
-        return p.events.all(r -> r.topic().equals(Topics.METRICS_COMPUTED) && runId.equals(r.key())).stream()
+        return Pipeline.shared().events.all(r -> r.topic().equals(Topics.METRICS_COMPUTED) && runId.equals(r.key())).stream()
                 .map(r -> r.event().filter(type::isInstance).map(type::cast)).flatMap(java.util.Optional::stream).toList();
     }
 
@@ -67,7 +64,7 @@ class KillTest {
         List<RoleMetricsComputed> roles = metricsOf(runId, RoleMetricsComputed.class);
         assertThat(seeds).extracting(s -> s.role() + "/" + s.seed()).doesNotHaveDuplicates().hasSize(6);
         assertThat(roles).extracting(RoleMetricsComputed::role).doesNotHaveDuplicates().hasSize(2);
-        assertThat(p.events.all(r -> r.topic().equals(Topics.RUNS_COMPLETED) && runId.equals(r.key()))).hasSize(1);
+        assertThat(Pipeline.shared().events.all(r -> r.topic().equals(Topics.RUNS_COMPLETED) && runId.equals(r.key()))).hasSize(1);
     }
 
     @Test
@@ -135,7 +132,7 @@ class KillTest {
         Pipeline.sleep(3000);
         report.restart();
         p.awaitReady(report);
-        for (String done : List.of("kill-baseline", "kill-metrics", "kill-inference")) {
+        for (String done : List.of("baseline-default-32", "kill-metrics", "kill-inference")) {
             String state = p.get(report.url() + "/api/runs/" + done);
             assertThat(state).as(done).contains("COMPLETED");
             assertThat(p.status(report.url() + "/api/runs/" + done + "/results")).isEqualTo(200);
