@@ -1,5 +1,7 @@
 package dev.territory.engine;
 
+import java.util.Map;
+
 /**
  * The entropies of one prompt.
  *
@@ -10,12 +12,24 @@ package dev.territory.engine;
  * @param sinkMass per [layer][head]: mean attention weight on the first token (over the protocol's query rows)
  * @param rowEntropy per [layer][head]: mean over the real query rows of each row's entropy in bits
  *     (Clark et al. 2019); null unless the request asked for it
+ * @param protocols when the request compared protocols: the reduction under the request's protocol and
+ *     under each compared one, from the same pass; empty otherwise
  */
 public record PromptEntropies(
-        int promptIndex, int[] inputIds, int[] attentionMask, float[][] entropies, float[][] sinkMass, float[][] rowEntropy) {
+        int promptIndex, int[] inputIds, int[] attentionMask, float[][] entropies, float[][] sinkMass, float[][] rowEntropy,
+        Map<Protocol, ProtocolReduction> protocols) {
 
     public PromptEntropies(int promptIndex, int[] inputIds, int[] attentionMask, float[][] entropies) {
         this(promptIndex, inputIds, attentionMask, entropies, null, null);
+    }
+
+    public PromptEntropies(
+            int promptIndex, int[] inputIds, int[] attentionMask, float[][] entropies, float[][] sinkMass, float[][] rowEntropy) {
+        this(promptIndex, inputIds, attentionMask, entropies, sinkMass, rowEntropy, Map.of());
+    }
+
+    public PromptEntropies {
+        protocols = protocols == null ? Map.of() : Map.copyOf(protocols);
     }
 
     /** Number of real (non-padding) tokens. */

@@ -14,6 +14,7 @@ import dev.territory.engine.ModelException;
 import dev.territory.engine.ProgressListener;
 import dev.territory.engine.PromptEntropies;
 import dev.territory.engine.Protocol;
+import dev.territory.engine.ProtocolReduction;
 import dev.territory.engine.WeightFile;
 import dev.territory.engine.config.ModelConfig;
 import dev.territory.engine.entropy.ColumnStatistics;
@@ -23,7 +24,10 @@ import dev.territory.engine.weights.WeightStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 
 /** A model directory loaded on the engine's device: config, tokenizer and decoder weights. */
 public final class DecoderModel implements LoadedModel {
@@ -149,32 +153,61 @@ public final class DecoderModel implements LoadedModel {
                 realCount[i] += masks[i][j];
             }
         }
+        EnumSet<Protocol> wanted = EnumSet.of(protocol);
+        wanted.addAll(request.compareProtocols());
+        boolean allRows = wanted.contains(Protocol.E11_V3);
+        boolean realOnly = wanted.contains(Protocol.MASKED) || wanted.contains(Protocol.ATTENDABLE);
         try (NDManager scope = manager.newSubManager()) {
             NDArray real = scope.create(realRows, new Shape(b, 1, t)); // (B, 1, T)
-            NDArray rowWeights = protocol == Protocol.E11_V3 ? null : real.reshape(b, 1, t, 1); // (B, 1, T, 1)
-            ColumnStatistics stats = new ColumnStatistics(scope, layers, rowWeights, real, request.rowEntropies());
+            // one accumulator for the protocol's rows; a second over the real rows when e11-v3 is compared with the others
+            boolean both = allRows && realOnly;
+            NDArray rowWeights = allRows ? null : real.reshape(b, 1, t, 1); // (B, 1, T, 1)
+            ColumnStatistics stats = new ColumnStatistics(scope, layers, rowWeights, real, request.rowEntropies(), both);
             decoder.forward(scope, ids(batch), masks, stats, chunkSize(b, t));
 
-            // mean over the counted query rows, in float32 as torch's mean (sum, then divide)
-            NDArray sums = stats.columnSums(); // (B, L, H, T)
-            NDArray rows = protocol == Protocol.E11_V3
-                    ? scope.full(new Shape(b, 1, 1, 1), (float) t)
-                    : scope.create(realCount, new Shape(b, 1, 1, 1));
-            NDArray mean = sums.div(rows); // (B, L, H, T) float32
-            NDArray denominators = protocol == Protocol.ATTENDABLE
-                    ? scope.create(realCount, new Shape(b, 1, 1)).toType(DataType.FLOAT64, false).broadcast(b, layers, heads)
-                    : null;
-            float[] entropy = HeadEntropy.normalized(mean, denominators).toType(DataType.FLOAT32, false).toFloatArray();
-            float[] sink = mean.get(new NDIndex("..., 0")).toFloatArray(); // (B, L, H)
+            NDArray allSums = allRows ? stats.columnSums() : null; // (B, L, H, T)
+            NDArray realSums = both ? stats.realColumnSums() : allRows ? null : stats.columnSums();
+            Map<Protocol, float[]> entropyByProtocol = new EnumMap<>(Protocol.class);
+            Map<Protocol, float[]> countByProtocol = new EnumMap<>(Protocol.class);
+            float[] sink = null;
+            for (Protocol p : wanted) {
+                // mean over the counted query rows, in float32 as torch's mean (sum, then divide)
+                NDArray mean = p == Protocol.E11_V3
+                        ? allSums.div(scope.full(new Shape(b, 1, 1, 1), (float) t))
+                        : realSums.div(scope.create(realCount, new Shape(b, 1, 1, 1))); // (B, L, H, T) float32
+                NDArray denominators = p == Protocol.ATTENDABLE
+                        ? scope.create(realCount, new Shape(b, 1, 1)).toType(DataType.FLOAT64, false).broadcast(b, layers, heads)
+                        : null;
+                entropyByProtocol.put(p, HeadEntropy.normalized(mean, denominators).toType(DataType.FLOAT32, false).toFloatArray());
+                if (!request.compareProtocols().isEmpty()) {
+                    NDArray count = denominators != null ? denominators : mean.gt(0f).toType(DataType.FLOAT32, false).sum(new int[] {-1});
+                    countByProtocol.put(p, count.toType(DataType.FLOAT32, false).toFloatArray());
+                }
+                if (p == protocol) {
+                    sink = mean.get(new NDIndex("..., 0")).toFloatArray(); // (B, L, H)
+                }
+            }
+            float[] entropy = entropyByProtocol.get(protocol);
             NDArray rowSums = stats.rowEntropySums();
             float[] rowEntropy = rowSums == null ? null : rowSums.div(scope.create(realCount, new Shape(b, 1, 1))).toFloatArray();
 
             List<PromptEntropies> out = new ArrayList<>(b);
             for (int i = 0; i < b; i++) {
                 PromptTokenizer.Tokens tok = batch.get(i);
+                Map<Protocol, ProtocolReduction> reductions = new EnumMap<>(Protocol.class);
+                for (Protocol p : countByProtocol.keySet()) {
+                    float[][] counts = slice(countByProtocol.get(p), i, layers, heads);
+                    int[][] n = new int[layers][heads];
+                    for (int l = 0; l < layers; l++) {
+                        for (int h = 0; h < heads; h++) {
+                            n[l][h] = Math.round(counts[l][h]);
+                        }
+                    }
+                    reductions.put(p, new ProtocolReduction(p, slice(entropyByProtocol.get(p), i, layers, heads), n));
+                }
                 out.add(new PromptEntropies(firstIndex + i, tok.inputIds(), tok.attentionMask(),
                         slice(entropy, i, layers, heads), slice(sink, i, layers, heads),
-                        rowEntropy == null ? null : slice(rowEntropy, i, layers, heads)));
+                        rowEntropy == null ? null : slice(rowEntropy, i, layers, heads), reductions));
             }
             return out;
         }

@@ -20,6 +20,7 @@ public final class ColumnStatistics implements AttentionObserver {
     private final boolean rowEntropy;
     private final NDArray[] columnSums; // per layer (B, H, T) float32
     private final NDArray[] rowEntropySums; // per layer (B, H) float32
+    private final NDArray[] realColumnSums; // per layer (B, H, T) float32 over real rows, or null
 
     /**
      * @param scope manager the accumulators live in (outlives every chunk)
@@ -28,12 +29,24 @@ public final class ColumnStatistics implements AttentionObserver {
      * @param realRows (B, 1, T) float32 1 for real query rows; needed when rowEntropy
      */
     public ColumnStatistics(NDManager scope, int layers, NDArray rowWeights, NDArray realRows, boolean rowEntropy) {
+        this(scope, layers, rowWeights, realRows, rowEntropy, false);
+    }
+
+    /**
+     * As above; with {@code alsoRealRows} the column sums over the real query rows are accumulated as
+     * well ({@link #realColumnSums()}), so that protocols counting different rows come from one pass.
+     *
+     * @param realRows (B, 1, T) float32 1 for real query rows; needed when rowEntropy or alsoRealRows
+     */
+    public ColumnStatistics(NDManager scope, int layers, NDArray rowWeights, NDArray realRows, boolean rowEntropy,
+            boolean alsoRealRows) {
         this.scope = scope;
         this.rowWeights = rowWeights;
         this.realRows = realRows;
         this.rowEntropy = rowEntropy;
         this.columnSums = new NDArray[layers];
         this.rowEntropySums = new NDArray[layers];
+        this.realColumnSums = alsoRealRows ? new NDArray[layers] : null;
     }
 
     @Override
@@ -42,6 +55,10 @@ public final class ColumnStatistics implements AttentionObserver {
         String rows = ":, :, " + rowStart + ":" + (rowStart + c);
         NDArray counted = rowWeights == null ? probs : probs.mul(local(rowWeights.get(rows + ", :"), probs));
         columnSums[layer] = accumulate(columnSums[layer], counted.sum(new int[] {2})); // (B, H, C, T) -> (B, H, T)
+        if (realColumnSums != null) {
+            NDArray real = probs.mul(local(realRows.get(rows), probs).expandDims(-1)); // weights (B, 1, C, 1)
+            realColumnSums[layer] = accumulate(realColumnSums[layer], real.sum(new int[] {2}));
+        }
         if (rowEntropy) {
             NDArray safe = probs.add(probs.eq(0f).toType(DataType.FLOAT32, false));
             NDArray perRow = probs.mul(safe.log2()).sum(new int[] {-1}).neg(); // (B, H, C) bits
@@ -69,6 +86,11 @@ public final class ColumnStatistics implements AttentionObserver {
     /** (B, L, H, T) float32 column sums over the counted rows. */
     public NDArray columnSums() {
         return NDArrays.stack(new NDList(columnSums), 1);
+    }
+
+    /** (B, L, H, T) float32 column sums over the real query rows, or null unless asked for. */
+    public NDArray realColumnSums() {
+        return realColumnSums == null ? null : NDArrays.stack(new NDList(realColumnSums), 1);
     }
 
     /** (B, L, H) float32 sums over real rows of per-row entropies in bits, or null. */
