@@ -18,12 +18,16 @@ import java.util.Locale;
  */
 public final class Exports {
 
-    public static final String ENTROPIES_CSV_HEADER = "model,seed,prompt,layer,head,value";
+    public static final String ENTROPIES_CSV_HEADER = "model,seed,prompt,layer,head,value,sink_mass,row_entropy";
     public static final String METRICS_CSV_HEADER = "model,seed,metric,layer,head,group,value";
 
     private Exports() {}
 
-    /** One JSON object per prompt, model and seed (the lines `territory metrics` reads): role, seed, promptIndex, inputIds, attentionMask, entropies. */
+    /**
+     * One JSON object per prompt, model and seed (the lines `territory metrics` reads): role, seed, promptIndex,
+     * inputIds, attentionMask, entropies; when known also sinkMass, rowEntropy ([layer][head]) and protocols
+     * ({@code {"e11-v3": {"entropies": ..., "normalizers": ...}, ...}}: the same pass under other protocols).
+     */
     public static void entropiesJsonl(List<EntropyRecord> records, Writer out) throws IOException {
         for (EntropyRecord r : records) {
             ObjectNode n = Json.object();
@@ -43,12 +47,32 @@ public final class Exports {
                 }
             }
             n.set("entropies", Json.matrix(r.entropies()));
+            if (r.sinkMass() != null) {
+                n.set("sinkMass", Json.matrix(r.sinkMass()));
+            }
+            if (r.rowEntropy() != null) {
+                n.set("rowEntropy", Json.matrix(r.rowEntropy()));
+            }
+            if (!r.protocols().isEmpty()) {
+                ObjectNode protocols = n.putObject("protocols");
+                new java.util.TreeMap<>(r.protocols()).forEach((id, v) -> {
+                    ObjectNode pn = protocols.putObject(id);
+                    pn.set("entropies", Json.matrix(v.entropies()));
+                    ArrayNode counts = pn.putArray("normalizers");
+                    for (int[] row : v.normalizers()) {
+                        ArrayNode a = counts.addArray();
+                        for (int c : row) {
+                            a.add(c);
+                        }
+                    }
+                });
+            }
             out.write(Json.line(n));
             out.write('\n');
         }
     }
 
-    /** Long format: one row per (model, seed, prompt, layer, head). */
+    /** Long format: one row per (model, seed, prompt, layer, head); sink_mass and row_entropy empty when unknown. */
     public static void entropiesCsv(List<EntropyRecord> records, Writer out) throws IOException {
         out.write(ENTROPIES_CSV_HEADER + "\n");
         for (EntropyRecord r : records) {
@@ -56,7 +80,8 @@ public final class Exports {
             for (int layer = 0; layer < e.length; layer++) {
                 for (int head = 0; head < e[layer].length; head++) {
                     out.write(r.role() + "," + r.seed() + "," + r.promptIndex() + "," + layer + "," + head + ","
-                            + num(e[layer][head]) + "\n");
+                            + num(e[layer][head]) + "," + (r.sinkMass() == null ? "" : num(r.sinkMass()[layer][head]))
+                            + "," + (r.rowEntropy() == null ? "" : num(r.rowEntropy()[layer][head])) + "\n");
                 }
             }
         }

@@ -94,6 +94,8 @@ public final class HtmlReport {
             redundancy(h, r, u);
         }
         h.append("</section>\n");
+        protocolComparison(h, r.results().path("statistics").path("protocol_comparison"));
+        headExtras(h, r.results().path("statistics").path("head_extras"));
 
         MhaComparison c = r.comparison();
         h.append("<section id=\"comparison\"><h2>Comparison with ").append(esc(r.reference().displayLabel()))
@@ -148,6 +150,76 @@ public final class HtmlReport {
             h.append("</ul>");
         }
         h.append("</section>\n");
+    }
+
+    /** e11-v3 against attendable on the same pass: cases that differ, each verdict metric under both, verdicts. */
+    static void protocolComparison(StringBuilder h, JsonNode pc) {
+        if (pc.isMissingNode()) {
+            return;
+        }
+        h.append("<section id=\"protocols\"><h2>Protocol e11-v3 vs attendable</h2>\n");
+        if (!pc.isObject()) {
+            h.append("<p class=\"small\">").append(esc(pc.asText())).append(".</p></section>\n");
+            return;
+        }
+        h.append("<p>The notebook normalizes by log2 of the count of mean weights that did not underflow to 0; "
+                + "attendable by log2 of the keys the real query rows could attend to (and averages real rows only). "
+                + "Cases (prompt, layer, head) whose count differs and whose entropy moves by more than ")
+                .append(esc(pc.path("threshold").asText())).append(": ");
+        for (String role : ProtocolComparison.ROLES) {
+            JsonNode cs = pc.path("cases").path(role);
+            h.append(role).append(" <b>").append(cs.path("differing").asInt()).append(" of ").append(cs.path("cases").asInt())
+                    .append("</b> (").append(fmt("%.1f", 100 * Json.toDouble(cs.path("share")))).append("%)")
+                    .append(role.equals("base") ? ", " : ".");
+        }
+        h.append("</p>\n<table class=\"metrics\" id=\"protocol-metrics\"><thead><tr><th>Metric</th><th>Model</th>"
+                + "<th>e11-v3</th><th>attendable</th><th>Move</th></tr></thead><tbody>\n");
+        for (String key : ProtocolComparison.METRICS) {
+            for (String role : List.of("base", "instruct", "delta")) {
+                JsonNode m = pc.path("metrics").path(role).path(key);
+                h.append("<tr data-metric=\"").append(esc(key)).append("\" data-role=\"").append(role).append("\"><td>")
+                        .append(esc(key)).append("</td><td>").append(role).append("</td><td>")
+                        .append(fmt("%.6f", Json.toDouble(m.path("e11-v3")))).append("</td><td>")
+                        .append(fmt("%.6f", Json.toDouble(m.path("attendable")))).append("</td><td>")
+                        .append(fmt("%+.6f", Json.toDouble(m.path("move")))).append("</td></tr>\n");
+            }
+        }
+        JsonNode v = pc.path("verdict");
+        h.append("</tbody></table>\n<p id=\"protocol-verdicts\">Verdict: e11-v3 <b>").append(esc(v.path("e11-v3").asText()))
+                .append("</b>, attendable <b>").append(esc(v.path("attendable").asText())).append("</b>")
+                .append(v.path("same").asBoolean() ? " (the same)." : " (they differ).").append("</p></section>\n");
+    }
+
+    /** The lowest-entropy heads of each model with their sink mass and mean row entropy. */
+    static void headExtras(StringBuilder h, JsonNode he) {
+        if (he.isMissingNode()) {
+            return;
+        }
+        h.append("<section id=\"head-extras\"><h2>Attention sink and row entropy</h2>\n");
+        if (!he.isObject()) {
+            h.append("<p class=\"small\">").append(esc(he.asText())).append(".</p></section>\n");
+            return;
+        }
+        h.append("<p>How much of a head's low entropy is the attention sink: sink mass is the mean attention weight on "
+                + "the first token; row entropy the mean over real query rows of each row's entropy in bits (Clark et al. "
+                + "2019). Means over the prompts of seed ").append(he.path("seed").asInt()).append(".</p>\n");
+        h.append("<table class=\"metrics\" id=\"lowest-heads\"><thead><tr><th>Model</th><th>Layer</th><th>Head</th>"
+                + "<th>Entropy</th><th>Sink mass</th><th>Row entropy (bits)</th></tr></thead><tbody>\n");
+        for (String role : ProtocolComparison.ROLES) {
+            for (JsonNode x : he.path(role).path("lowest_entropy_heads")) {
+                h.append("<tr><td>").append(role).append("</td><td>").append(x.path("layer").asInt()).append("</td><td>")
+                        .append(x.path("head").asInt()).append("</td><td>").append(fmt("%.4f", Json.toDouble(x.path("entropy"))))
+                        .append("</td><td>").append(fmt("%.4f", Json.toDouble(x.path("sink_mass")))).append("</td><td>")
+                        .append(x.has("row_entropy") ? fmt("%.4f", Json.toDouble(x.path("row_entropy"))) : "")
+                        .append("</td></tr>\n");
+            }
+        }
+        h.append("</tbody></table>\n<p class=\"small\">Across heads, correlation of entropy with sink mass: base ")
+                .append(fmt("%.3f", Json.toDouble(he.path("base").path("correlation_entropy_sink_mass")))).append(", instruct ")
+                .append(fmt("%.3f", Json.toDouble(he.path("instruct").path("correlation_entropy_sink_mass"))))
+                .append("; mean sink mass: base ").append(fmt("%.3f", Json.toDouble(he.path("base").path("mean_sink_mass"))))
+                .append(", instruct ").append(fmt("%.3f", Json.toDouble(he.path("instruct").path("mean_sink_mass"))))
+                .append(".</p></section>\n");
     }
 
     /** "A_CONFIRMED: 2 of 3 collapse criteria hold for llama3-gqa-base → llama3-gqa-instruct." */

@@ -92,7 +92,10 @@ public final class ResultsAssembler {
         doc.set("provenance", provenance(run));
         ArrayNode w = doc.putArray("warnings");
         warnings.forEach(w::add);
-        RunStatistics.write(doc.putObject("statistics"), base, instruct, uncertainty);
+        ObjectNode statisticsNode = doc.putObject("statistics");
+        RunStatistics.write(statisticsNode, base, instruct, uncertainty);
+        ProtocolComparison.write(statisticsNode, run, entropies);
+        HeadExtras.write(statisticsNode, run, entropies);
 
         return new RunReport(run, base, instruct, verdict, reference, comparison, warnings, entropies, doc,
                 uncertainty.result());

@@ -28,7 +28,7 @@ class RunWriterTest {
         }
         // 2 models x 3 seeds x 10 prompts x 6 layers x 8 heads, one row each, plus the header.
         List<String> csv = Files.readAllLines(tmp.resolve("entropies.csv"));
-        assertThat(csv.get(0)).isEqualTo("model,seed,prompt,layer,head,value");
+        assertThat(csv.get(0)).isEqualTo("model,seed,prompt,layer,head,value,sink_mass,row_entropy");
         assertThat(csv).hasSize(2 * 3 * 10 * 6 * 8 + 1);
         String[] row = csv.get(1).split(",");
         double want = run.reference().at("/base/seeds/0/per_prompt_entropies/0/0/0").asDouble();
