@@ -45,6 +45,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -107,6 +108,10 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")
     Path out;
 
+    @Option(names = "--no-extras", description = "skip issue 9's per-head extras (row entropies) and the e11-v3 vs "
+            + "attendable comparison, which the same forward pass otherwise computes")
+    boolean noExtras;
+
     @Option(names = "--verbose", description = "print stack traces on errors")
     boolean verbose;
 
@@ -130,7 +135,8 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         Uncertainty.Options statisticsOptions = statistics.options();
         ComputeDtype computeDtype = ComputeDtype.fromId(dtype);
-        EntropyRequest request = new EntropyRequest(maxLength, proto, batch);
+        EntropyRequest request = noExtras ? new EntropyRequest(maxLength, proto, batch)
+                : new EntropyRequest(maxLength, proto, batch, true, Set.of(Protocol.E11_V3, Protocol.ATTENDABLE));
         ComparisonReference ref = References.resolve(reference);
         Files.createDirectories(out);
         if (!Files.isWritable(out)) {
@@ -194,6 +200,16 @@ final class AnalyzeCommand implements Callable<Integer> {
         } else {
             System.out.println("uncertainty: " + report.results().at("/statistics/uncertainty").asText());
         }
+        JsonNode pc = report.results().at("/statistics/protocol_comparison");
+        if (pc.isObject()) {
+            System.out.printf(Locale.ROOT, "e11-v3 vs attendable: %d of %d (base) and %d of %d (instruct) cases differ; "
+                            + "delta SI %+.6f -> %+.6f; verdict %s -> %s%n",
+                    pc.at("/cases/base/differing").asInt(), pc.at("/cases/base/cases").asInt(),
+                    pc.at("/cases/instruct/differing").asInt(), pc.at("/cases/instruct/cases").asInt(),
+                    pc.at("/metrics/delta/specialization_index/e11-v3").asDouble(),
+                    pc.at("/metrics/delta/specialization_index/attendable").asDouble(),
+                    pc.at("/verdict/e11-v3").asText(), pc.at("/verdict/attendable").asText());
+        }
         System.out.println("wrote " + files.files().size() + " files and " + files.zip().getFileName() + " to " + out);
         report.warnings().forEach(w -> System.err.println("warning: " + w));
         return 0;
@@ -218,7 +234,7 @@ final class AnalyzeCommand implements Callable<Integer> {
                 for (PromptEntropies p : result) {
                     double[][] e = toDouble(p.entropies());
                     cube[p.promptIndex()] = e;
-                    records.add(new EntropyRecord(role, seed, p.promptIndex(), p.inputIds(), p.attentionMask(), e));
+                    records.add(record(role, seed, p, e));
                 }
                 seedMetrics.add(NotebookMetrics.seed(seed, cube, a.numKvHeads()));
             }
@@ -243,6 +259,16 @@ final class AnalyzeCommand implements Callable<Integer> {
             runtime.put(role + "_seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
             return new Role(summary, NotebookMetrics.aggregate(seedMetrics));
         }
+    }
+
+    /** The exported record of one prompt, with the sink mass, row entropy and other protocols when computed. */
+    static EntropyRecord record(String role, int seed, PromptEntropies p, double[][] entropies) {
+        Map<String, EntropyRecord.ProtocolValues> protocols = new LinkedHashMap<>();
+        p.protocols().forEach((proto, r) -> protocols.put(proto.id(),
+                new EntropyRecord.ProtocolValues(toDouble(r.entropies()), r.normalizers())));
+        return new EntropyRecord(role, seed, p.promptIndex(), p.inputIds(), p.attentionMask(), entropies,
+                p.sinkMass() == null ? null : toDouble(p.sinkMass()), p.rowEntropy() == null ? null : toDouble(p.rowEntropy()),
+                protocols);
     }
 
     static double[][] toDouble(float[][] f) {
