@@ -55,6 +55,40 @@ class EntropiesCommandTest {
     }
 
     @Test
+    void writesSinkMassAlwaysAndRowEntropyWhenAskedBesideTheNotebooksFields() throws Exception {
+        String model = fixtures().resolve("models/llama3-gqa-base").toString();
+        Path plain = tmp.resolve("plain.jsonl");
+        Path rows = tmp.resolve("rows.jsonl");
+        assertThat(Territory.execute("entropies", "--model", model, "--out", plain.toString())).isZero();
+        assertThat(Territory.execute("entropies", "--model", model, "--out", rows.toString(), "--row-entropy")).isZero();
+        ObjectMapper json = new ObjectMapper();
+        List<String> a = Files.readAllLines(plain);
+        List<String> b = Files.readAllLines(rows);
+        assertThat(b).hasSize(10);
+        for (int p = 0; p < 10; p++) {
+            JsonNode x = json.readTree(a.get(p));
+            JsonNode y = json.readTree(b.get(p));
+            // the fields parity.py reads, unchanged by the extra
+            for (String f : List.of("promptIndex", "inputIds", "attentionMask", "entropies", "sinkMass")) {
+                assertThat(y.get(f)).as(f).isEqualTo(x.get(f));
+            }
+            assertThat(x.has("rowEntropy")).isFalse();
+            int tokens = 0;
+            for (JsonNode m : y.get("attentionMask")) {
+                tokens += m.asInt();
+            }
+            for (int l = 0; l < y.get("sinkMass").size(); l++) {
+                for (int h = 0; h < y.get("sinkMass").get(l).size(); h++) {
+                    // e11-v3 averages all 128 rows; row 0 (causal) puts its whole weight on the first token
+                    assertThat(y.get("sinkMass").get(l).get(h).asDouble()).isBetween(1 / 128.0 - 1e-6, 1.0 + 1e-6);
+                    assertThat(y.get("rowEntropy").get(l).get(h).asDouble())
+                            .isBetween(0.0, Math.log(tokens) / Math.log(2) + 1e-5);
+                }
+            }
+        }
+    }
+
+    @Test
     void badPromptsFileAndProtocolExitWithTwo() throws Exception {
         Path prompts = tmp.resolve("p.json");
         Files.writeString(prompts, "[\"ok\", 3]");
