@@ -65,6 +65,7 @@ public final class ModelJobRunner {
 
         sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.LOADING, 0, 0, dir.toString()));
         long loadStart = System.nanoTime();
+        TokenizerRegexGuard.check(dir); // a catastrophic regex would abort the JVM inside the native tokenizer (issue 7)
         try (LoadedModel model = engine.load(dir)) {
             FiniteWeights.check(model.weightFiles()); // NaN/inf weights refuse the model (issue 7)
             ModelArchitecture arch = model.architecture();

@@ -95,6 +95,11 @@ class BadModelTest {
                 "tokenizer.json: missing", false));
         c.add(new Case("model-bad-tokenizer", "tokenizer.json not JSON",
                 d -> Files.writeString(d.resolve("tokenizer.json"), "{\"model\": {\"vocab\": [1, 2,"), "not valid JSON", false));
+        c.add(new Case("model-regex-backtracking", "tokenizer.json pre-tokenizer regex `(a+)+$` (catastrophic backtracking)", d -> {
+            ObjectNode tok = (ObjectNode) EventCodec.mapper().readTree(d.resolve("tokenizer.json").toFile());
+            ((ObjectNode) tok.path("pre_tokenizer").path("pretokenizers").path(0).path("pattern")).put("Regex", "(a+)+$");
+            Files.writeString(d.resolve("tokenizer.json"), tok.toString());
+        }, "can backtrack catastrophically", true));
         c.add(new Case("model-nan-weights", "a NaN in layer 0's q_proj weights", d -> poison(d, "model.layers.0.self_attn.q_proj.weight"),
                 "holds a non-finite value (NaN)", false));
         return c;
