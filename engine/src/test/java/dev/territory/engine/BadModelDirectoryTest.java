@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.territory.engine.testing.TinyCheckpoint;
+import dev.territory.engine.synthetic.SyntheticCheckpoint;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -39,12 +39,12 @@ class BadModelDirectoryTest {
     }
 
     private Path valid() throws IOException {
-        return valid(new TinyCheckpoint.Spec());
+        return valid(new SyntheticCheckpoint.Spec());
     }
 
-    private Path valid(TinyCheckpoint.Spec spec) throws IOException {
+    private Path valid(SyntheticCheckpoint.Spec spec) throws IOException {
         spec.layers = 1;
-        return TinyCheckpoint.write(spec, tmp.resolve("m")).dir;
+        return SyntheticCheckpoint.write(spec, tmp.resolve("m")).dir;
     }
 
     private AbstractThrowableAssert<?, ? extends Throwable> loading(Path dir) {
@@ -205,7 +205,7 @@ class BadModelDirectoryTest {
 
     @Test
     void shardNameEscapingTheDirectory() throws Exception {
-        TinyCheckpoint.Spec s = new TinyCheckpoint.Spec();
+        SyntheticCheckpoint.Spec s = new SyntheticCheckpoint.Spec();
         s.shards = 2;
         Path dir = valid(s);
         Path index = dir.resolve("model.safetensors.index.json");
@@ -215,7 +215,7 @@ class BadModelDirectoryTest {
 
     @Test
     void shardSymlinkEscapingTheDirectory() throws Exception {
-        TinyCheckpoint.Spec s = new TinyCheckpoint.Spec();
+        SyntheticCheckpoint.Spec s = new SyntheticCheckpoint.Spec();
         s.shards = 2;
         Path dir = valid(s);
         Path shard = dir.resolve("model-00002-of-00002.safetensors");
@@ -226,7 +226,7 @@ class BadModelDirectoryTest {
 
     @Test
     void indexNamesAShardThatLacksTheTensor() throws Exception {
-        TinyCheckpoint.Spec s = new TinyCheckpoint.Spec();
+        SyntheticCheckpoint.Spec s = new SyntheticCheckpoint.Spec();
         s.shards = 2;
         Path dir = valid(s);
         Path index = dir.resolve("model.safetensors.index.json");

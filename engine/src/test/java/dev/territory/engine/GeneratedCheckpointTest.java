@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.territory.contracts.PromptSets;
 import dev.territory.engine.testing.ReferenceDecoder;
-import dev.territory.engine.testing.TinyCheckpoint;
+import dev.territory.engine.synthetic.SyntheticCheckpoint;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -35,7 +35,7 @@ class GeneratedCheckpointTest {
 
     @Test
     void qwen2WithBiasesTiedEmbeddingsAndMoreRowsThanTheTokenizer() throws Exception {
-        TinyCheckpoint.Spec s = new TinyCheckpoint.Spec();
+        SyntheticCheckpoint.Spec s = new SyntheticCheckpoint.Spec();
         s.modelType = "qwen2";
         s.tied = true;
         s.vocab = 1100;
@@ -51,7 +51,7 @@ class GeneratedCheckpointTest {
 
     @Test
     void twelveQueryHeadsOverTwoKvHeads() throws Exception {
-        TinyCheckpoint.Spec s = new TinyCheckpoint.Spec();
+        SyntheticCheckpoint.Spec s = new SyntheticCheckpoint.Spec();
         s.hidden = 96;
         s.heads = 12;
         s.kvHeads = 2;
@@ -61,7 +61,7 @@ class GeneratedCheckpointTest {
 
     @Test
     void thirtyTwoLayersOfThirtyTwoHeadsOverEightKvHeads() throws Exception {
-        TinyCheckpoint.Spec s = new TinyCheckpoint.Spec();
+        SyntheticCheckpoint.Spec s = new SyntheticCheckpoint.Spec();
         s.layers = 32;
         s.hidden = 256;
         s.heads = 32;
@@ -77,7 +77,7 @@ class GeneratedCheckpointTest {
 
     @Test
     void shardedBf16WithRopeParameters() throws Exception {
-        TinyCheckpoint.Spec s = new TinyCheckpoint.Spec();
+        SyntheticCheckpoint.Spec s = new SyntheticCheckpoint.Spec();
         s.modelType = "mistral";
         s.dtype = "BF16";
         s.shards = 3;
@@ -93,7 +93,7 @@ class GeneratedCheckpointTest {
 
     @Test
     void promptsLongerThanMaxLengthWithASlidingWindow() throws Exception {
-        TinyCheckpoint.Spec s = new TinyCheckpoint.Spec();
+        SyntheticCheckpoint.Spec s = new SyntheticCheckpoint.Spec();
         s.modelType = "mistral";
         s.slidingWindow = 5;
         s.dtype = "F16";
@@ -103,9 +103,9 @@ class GeneratedCheckpointTest {
         check(s, 12, 4, arch -> assertThat(arch.slidingWindow()).isEqualTo(5));
     }
 
-    private void check(TinyCheckpoint.Spec spec, int maxLength, int batch, java.util.function.Consumer<ModelArchitecture> archCheck)
+    private void check(SyntheticCheckpoint.Spec spec, int maxLength, int batch, java.util.function.Consumer<ModelArchitecture> archCheck)
             throws Exception {
-        TinyCheckpoint ckpt = TinyCheckpoint.write(spec, tmp.resolve("model"));
+        SyntheticCheckpoint ckpt = SyntheticCheckpoint.write(spec, tmp.resolve("model"));
         ReferenceDecoder ref = new ReferenceDecoder(ckpt);
         List<String> prompts = PromptSets.STANDARD_10_V3.subList(0, 4);
         try (LoadedModel model = engine.load(ckpt.dir)) {

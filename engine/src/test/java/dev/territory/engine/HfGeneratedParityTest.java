@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.territory.contracts.PromptSets;
-import dev.territory.engine.testing.TinyCheckpoint;
+import dev.territory.engine.synthetic.SyntheticCheckpoint;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
@@ -39,7 +39,7 @@ class HfGeneratedParityTest {
     }
 
     static Stream<Arguments> cases() {
-        TinyCheckpoint.Spec qwen = new TinyCheckpoint.Spec();
+        SyntheticCheckpoint.Spec qwen = new SyntheticCheckpoint.Spec();
         qwen.modelType = "qwen2";
         qwen.tied = true;
         qwen.vocab = 1100;
@@ -49,7 +49,7 @@ class HfGeneratedParityTest {
         qwen.slidingWindow = 4;
         qwen.ropeTheta = 1e6;
         qwen.layers = 3;
-        TinyCheckpoint.Spec mistral = new TinyCheckpoint.Spec();
+        SyntheticCheckpoint.Spec mistral = new SyntheticCheckpoint.Spec();
         mistral.modelType = "mistral";
         mistral.dtype = "BF16";
         mistral.shards = 3;
@@ -59,7 +59,7 @@ class HfGeneratedParityTest {
         mistral.kvHeads = 1;
         mistral.slidingWindow = 8;
         mistral.layers = 3;
-        TinyCheckpoint.Spec llama3 = new TinyCheckpoint.Spec();
+        SyntheticCheckpoint.Spec llama3 = new SyntheticCheckpoint.Spec();
         llama3.ropeParameters = true;
         llama3.ropeType = "llama3";
         llama3.headDim = 32;
@@ -67,7 +67,7 @@ class HfGeneratedParityTest {
         llama3.kvHeads = 2;
         llama3.layers = 3;
         llama3.qkGain = 3;
-        TinyCheckpoint.Spec big = new TinyCheckpoint.Spec();
+        SyntheticCheckpoint.Spec big = new SyntheticCheckpoint.Spec();
         big.layers = 32;
         big.hidden = 256;
         big.heads = 32;
@@ -85,9 +85,9 @@ class HfGeneratedParityTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
-    void matchesTransformers(String name, TinyCheckpoint.Spec spec, int maxLength) throws Exception {
+    void matchesTransformers(String name, SyntheticCheckpoint.Spec spec, int maxLength) throws Exception {
         JsonNode ref = new ObjectMapper().readTree(getClass().getResourceAsStream("/hf-generated/hf-" + name + ".json"));
-        TinyCheckpoint ckpt = TinyCheckpoint.write(spec, tmp.resolve(name));
+        SyntheticCheckpoint ckpt = SyntheticCheckpoint.write(spec, tmp.resolve(name));
         List<PromptEntropies> got;
         try (LoadedModel model = engine.load(ckpt.dir)) {
             got = model.computeEntropies(PromptSets.STANDARD_10_V3, new EntropyRequest(maxLength, Protocol.E11_V3, 4), null);

@@ -1,5 +1,7 @@
 package dev.territory.engine.testing;
 
+import dev.territory.engine.synthetic.SyntheticCheckpoint;
+
 /**
  * An independent, deliberately plain implementation of the Llama-style forward pass and the
  * notebook's e11-v3 entropy in double arithmetic, one prompt at a time, loops only. Slow; for
@@ -7,10 +9,10 @@ package dev.territory.engine.testing;
  */
 public final class ReferenceDecoder {
 
-    private final TinyCheckpoint ckpt;
-    private final TinyCheckpoint.Spec s;
+    private final SyntheticCheckpoint ckpt;
+    private final SyntheticCheckpoint.Spec s;
 
-    public ReferenceDecoder(TinyCheckpoint ckpt) {
+    public ReferenceDecoder(SyntheticCheckpoint ckpt) {
         this.ckpt = ckpt;
         this.s = ckpt.spec;
     }

@@ -1,9 +1,9 @@
-package dev.territory.engine.testing;
+package dev.territory.engine.synthetic;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.territory.engine.TestData;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -17,11 +17,12 @@ import java.util.Map;
 import java.util.Random;
 
 /**
- * Writes small seeded random Hugging Face checkpoints (config.json, safetensors, the fixture
- * tokenizer) and keeps the weights, as stored (bf16-rounded when stored as BF16), for
- * {@link ReferenceDecoder}.
+ * Writes seeded random Hugging Face checkpoints (config.json, safetensors, the byte-level BPE
+ * tokenizer of the parity fixtures, bundled as a resource) and keeps the weights as stored
+ * (bf16-rounded when stored as BF16), so tests can compare the engine with an independent
+ * reference decoder and benchmarks can make Llama-3.1-shaped models without downloading any.
  */
-public final class TinyCheckpoint {
+public final class SyntheticCheckpoint {
 
     /** What to generate. */
     public static final class Spec {
@@ -43,6 +44,7 @@ public final class TinyCheckpoint {
         public int shards = 1;
         public double qkGain = 1.0;
         public long seed = 1;
+        public int maxPositions = 4096;
 
         public int headDim() {
             return headDim != null ? headDim : hidden / heads;
@@ -54,13 +56,13 @@ public final class TinyCheckpoint {
     public final Map<String, float[]> weights = new LinkedHashMap<>();
     public final Map<String, long[]> shapes = new LinkedHashMap<>();
 
-    private TinyCheckpoint(Spec spec, Path dir) {
+    private SyntheticCheckpoint(Spec spec, Path dir) {
         this.spec = spec;
         this.dir = dir;
     }
 
-    public static TinyCheckpoint write(Spec s, Path dir) throws IOException {
-        TinyCheckpoint c = new TinyCheckpoint(s, dir);
+    public static SyntheticCheckpoint write(Spec s, Path dir) throws IOException {
+        SyntheticCheckpoint c = new SyntheticCheckpoint(s, dir);
         c.generate();
         c.writeFiles();
         return c;
@@ -117,13 +119,13 @@ public final class TinyCheckpoint {
     }
 
     /** float32 to bfloat16 bits, round to nearest even. */
-    static int bf16(float v) {
+    public static int bf16(float v) {
         int bits = Float.floatToRawIntBits(v);
         return ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16) & 0xFFFF;
     }
 
     /** float32 to float16 bits for the moderate values generated here (normal range, round to nearest). */
-    static short f16(float v) {
+    public static short f16(float v) {
         if (v == 0) {
             return 0;
         }
@@ -143,9 +145,14 @@ public final class TinyCheckpoint {
 
     private void writeFiles() throws IOException {
         Files.createDirectories(dir);
-        Path tok = TestData.model("llama3-gqa-base");
-        Files.copy(tok.resolve("tokenizer.json"), dir.resolve("tokenizer.json"), StandardCopyOption.REPLACE_EXISTING);
-        Files.copy(tok.resolve("tokenizer_config.json"), dir.resolve("tokenizer_config.json"), StandardCopyOption.REPLACE_EXISTING);
+        for (String file : List.of("tokenizer.json", "tokenizer_config.json")) {
+            try (InputStream in = SyntheticCheckpoint.class.getResourceAsStream(file)) {
+                if (in == null) {
+                    throw new IOException("resource " + file + " is missing from the engine jar");
+                }
+                Files.copy(in, dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
         ObjectMapper json = new ObjectMapper();
         Files.writeString(dir.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(config(json)));
         List<String> names = new ArrayList<>(weights.keySet());
@@ -178,7 +185,7 @@ public final class TinyCheckpoint {
         }
         c.put("intermediate_size", spec.intermediate);
         c.put("vocab_size", spec.vocab);
-        c.put("max_position_embeddings", 4096);
+        c.put("max_position_embeddings", spec.maxPositions);
         c.put("rms_norm_eps", 1e-6);
         c.put("hidden_act", "silu");
         c.put("tie_word_embeddings", spec.tied);
