@@ -3,6 +3,7 @@ package dev.territory.cli;
 import dev.territory.contracts.PromptSets;
 import dev.territory.engine.ComputeDtype;
 import dev.territory.engine.EngineOptions;
+import dev.territory.engine.synthetic.SyntheticCheckpoint;
 import dev.territory.engine.EntropyEngine;
 import dev.territory.engine.EntropyRequest;
 import dev.territory.engine.LoadedModel;
@@ -25,8 +26,23 @@ import picocli.CommandLine.Option;
         description = "Times the entropy pass against a plain forward pass; last line: one JSON object.")
 final class BenchCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Hugging Face model directory.")
+    @Option(names = "--model", description = "Hugging Face model directory (or use --synthetic).")
     Path model;
+
+    @Option(names = "--synthetic", paramLabel = "PRESET",
+            description = "Generate a seeded random model instead of --model: ${COMPLETION-CANDIDATES} "
+                    + "(llama31-small: 32 layers, 32 query / 8 KV heads, hidden 512, bf16; written once under the temp directory).")
+    SyntheticPreset synthetic;
+
+    /** Benchmark models made in Java, so the numbers in docs/benchmarks.md reproduce from a clone. */
+    enum SyntheticPreset {
+        llama31_small;
+
+        @Override
+        public String toString() {
+            return name().replace('_', '-');
+        }
+    }
 
     @Option(names = "--max-length", defaultValue = "128", description = "Tokens per prompt (default ${DEFAULT-VALUE}).")
     int maxLength;
@@ -61,6 +77,12 @@ final class BenchCommand implements Callable<Integer> {
         EntropiesCommand.quietEngineLogs(verbose);
         if (numPrompts < 1 || batch < 1 || maxLength < 1) {
             throw new IllegalArgumentException("--num-prompts, --batch and --max-length must be at least 1");
+        }
+        if ((model == null) == (synthetic == null)) {
+            throw new IllegalArgumentException("give exactly one of --model DIR and --synthetic PRESET");
+        }
+        if (synthetic != null) {
+            model = syntheticModel(synthetic);
         }
         List<String> prompts = new ArrayList<>();
         for (int i = 0; i < numPrompts; i++) {
@@ -97,6 +119,32 @@ final class BenchCommand implements Callable<Integer> {
                 model.toString().replace("\\", "\\\\").replace("\"", "\\\""), maxLength, prompts.size(), batch,
                 entropyS, forwardS, entropyS / forwardS, prompts.size() / entropyS, peakRssMb());
         return 0;
+    }
+
+    /** Writes the preset's checkpoint once (seeded, so always the same weights) and returns its directory. */
+    static Path syntheticModel(SyntheticPreset preset) throws IOException {
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "territory-synthetic", preset.toString());
+        if (Files.isRegularFile(dir.resolve("model.safetensors")) && Files.isRegularFile(dir.resolve("config.json"))) {
+            return dir;
+        }
+        SyntheticCheckpoint.Spec spec = new SyntheticCheckpoint.Spec();
+        spec.modelType = "llama";
+        spec.layers = 32;
+        spec.heads = 32;
+        spec.kvHeads = 8;
+        spec.hidden = 512;
+        spec.intermediate = 1024;
+        spec.vocab = 1024;
+        spec.ropeType = "llama3";
+        spec.ropeTheta = 500000;
+        spec.dtype = "BF16";
+        spec.maxPositions = 131072;
+        spec.seed = 31;
+        System.err.println("bench: writing the " + preset + " checkpoint to " + dir);
+        Path partial = dir.resolveSibling(preset + ".partial");
+        SyntheticCheckpoint.write(spec, partial);
+        Files.move(partial, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return dir;
     }
 
     /** VmHWM of /proc/self/status in MiB, or -1 where there is no /proc. */
