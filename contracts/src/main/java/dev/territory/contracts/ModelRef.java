@@ -3,8 +3,9 @@ package dev.territory.contracts;
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 /**
- * Where a model comes from: a local directory ({@code path}) now; a Hugging Face Hub id plus
- * revision once the download service exists (then {@code path} is null).
+ * Where a model comes from: a local directory ({@code path}), or a Hugging Face Hub id
+ * ({@code hubId}, {@code org/name}) with an optional {@code revision} (branch, tag or commit;
+ * {@code main} when absent), which the inference service downloads into its Hub cache.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ModelRef(String path, String hubId, String revision) {
@@ -17,6 +18,10 @@ public record ModelRef(String path, String hubId, String revision) {
 
     public static ModelRef local(String path) {
         return new ModelRef(path, null, null);
+    }
+
+    public static ModelRef hub(String hubId, String revision) {
+        return new ModelRef(null, hubId, revision);
     }
 
     /** Human-readable: the path, or {@code hubId@revision}. */

@@ -38,10 +38,7 @@ public final class RunRequestValidator {
             problems.add("runId '" + r.runId() + "' must match " + RUN_ID.pattern());
         }
         for (Role role : Role.values()) {
-            ModelRef model = r.model(role);
-            if (model.path() == null || model.path().isBlank()) {
-                problems.add(role.id() + ": only local model paths are supported yet (got hubId " + model.hubId() + ")");
-            }
+            checkModel(role, r.model(role), problems);
         }
         if (r.seeds().isEmpty()) {
             problems.add("seeds must not be empty");
@@ -76,6 +73,50 @@ public final class RunRequestValidator {
         }
         return problems;
     }
+
+    /**
+     * A model is a local {@code path} or a Hub {@code hubId} (with an optional {@code revision}),
+     * not both. Hub ids follow the Hub's rules, as the hub module's {@code ModelReference} does
+     * (contracts does not depend on hub): two parts of 1 to 96 {@code [A-Za-z0-9_.-]}, no
+     * {@code --} or {@code ..}, not starting or ending with {@code -} or {@code .}.
+     */
+    private static void checkModel(Role role, ModelRef model, List<String> problems) {
+        boolean hasPath = model.path() != null && !model.path().isBlank();
+        boolean hasHub = model.hubId() != null && !model.hubId().isBlank();
+        if (hasPath && hasHub) {
+            problems.add(role.id() + ": give either 'path' or 'hubId', not both");
+            return;
+        }
+        if (!hasHub) {
+            if (model.revision() != null) {
+                problems.add(role.id() + ": 'revision' applies to a 'hubId' only (got path " + model.path() + ")");
+            }
+            return;
+        }
+        String id = model.hubId();
+        String[] parts = id.split("/", -1);
+        if (parts.length != 2) {
+            problems.add(role.id() + ": hubId '" + id + "' is not of the form org/name");
+        } else {
+            for (String part : parts) {
+                if (!HUB_ID_PART.matcher(part).matches() || part.contains("--") || part.contains("..")) {
+                    problems.add(role.id() + ": '" + part + "' in hubId '" + id + "' must be 1 to 96 characters of letters, "
+                            + "digits, '_', '.', '-', without '--' or '..', not starting or ending with '-' or '.'");
+                }
+            }
+        }
+        String rev = model.revision();
+        if (rev != null && (rev.isEmpty() || !HUB_REVISION.matcher(rev).matches() || rev.contains("..") || rev.startsWith("/")
+                || rev.endsWith("/") || rev.contains("//") || rev.endsWith(".lock"))) {
+            problems.add(role.id() + ": revision '" + rev + "' of hubId '" + id + "' is not a valid branch, tag or commit");
+        }
+    }
+
+    /** One part of a Hub id: the Hub's characters, no leading or trailing '-' or '.'. */
+    private static final Pattern HUB_ID_PART = Pattern.compile("[A-Za-z0-9_](?:[A-Za-z0-9_.-]{0,94}[A-Za-z0-9_])?");
+
+    /** A revision: characters git allows in a ref name (no control characters, space, \\ @ ~ ^ : ? * [). */
+    private static final Pattern HUB_REVISION = Pattern.compile("[^\\x00-\\x20\\x7f\\\\@~^:?*\\[]+");
 
     private static void checkPrompts(PromptSpec spec, List<String> problems) {
         List<String> prompts;
