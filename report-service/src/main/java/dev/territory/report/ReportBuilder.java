@@ -99,6 +99,18 @@ final class ReportBuilder {
         return false;
     }
 
+    /** True until both models' vectors of every one of the {@code prompts} prompts are kept. */
+    static boolean vectorsMissing(Path dir, int prompts) throws IOException {
+        Map<String, TreeMap<Integer, EntropyVectorComputed>> kept = keptVectors(dir);
+        for (String role : List.of("base", "instruct")) {
+            TreeMap<Integer, EntropyVectorComputed> byPrompt = kept.get(role);
+            if (byPrompt == null || byPrompt.size() < prompts) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The kept vectors as the reporting core's per-prompt entropy records. */
     static List<EntropyRecord> entropyRecords(Path dir) throws IOException {
         List<EntropyRecord> records = new ArrayList<>();

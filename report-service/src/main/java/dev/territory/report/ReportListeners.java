@@ -49,6 +49,9 @@ public class ReportListeners {
     ListenerGuard guard;
 
     @Inject
+    ReportConfig config;
+
+    @Inject
     MeterRegistry registry;
 
     @Inject
@@ -160,7 +163,10 @@ public class ReportListeners {
             return;
         }
         try {
-            if (ReportBuilder.vectorsPending(store.runDir(runId))) {
+            boolean waiting = config.awaitVectors()
+                    ? ReportBuilder.vectorsMissing(store.runDir(runId), s.request().prompts().resolve().size())
+                    : ReportBuilder.vectorsPending(store.runDir(runId));
+            if (waiting) {
                 return; // the first seed's vectors are still arriving: the next one completes the run
             }
             ReportBuilder.Built built = ReportBuilder.build(s, store.runDir(runId), this::completedRunDir);
