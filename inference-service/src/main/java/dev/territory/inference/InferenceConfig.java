@@ -19,7 +19,9 @@ public interface InferenceConfig {
 
     /**
      * Directories model paths must lie under (after resolving symlinks); absent = any path. Set it
-     * wherever requests come from people other than the operator.
+     * wherever requests come from people other than the operator. Hub models ({@code hubId}) are
+     * not paths and are not checked against these: they are downloaded into the Hub cache the
+     * operator configures ({@code HF_HUB_CACHE}, see {@code HubSettings}).
      */
     Optional<List<String>> modelRoots();
 

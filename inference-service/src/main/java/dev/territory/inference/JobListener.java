@@ -84,7 +84,8 @@ public class JobListener {
         try {
             Sink sink = new Sink();
             engine = engines.acquire(ComputeDtype.fromId(job.request().dtype()));
-            new ModelJobRunner(config.modelRoots(), config.batchSize(), config.hashWeights()).run(job, engine, sink);
+            new ModelJobRunner(config.modelRoots(), config.batchSize(), config.hashWeights(), HubSettings::resolver)
+                    .run(job, engine, sink);
             sink.awaitAll();
             counter("territory.inference.jobs.completed", job.runId(), job.role()).increment();
             metrics.jobFinished(job.runId(), job.role(), true);
@@ -151,6 +152,16 @@ public class JobListener {
                     .register(registry).record(Duration.ofNanos((long) (seconds * 1e9)));
             Counter.builder("territory.inference.model.load.bytes").baseUnit("bytes").tags("model", role.id())
                     .register(registry).increment(bytes);
+        }
+
+        @Override
+        public void modelResolved(String runId, Role role, dev.territory.hub.ResolvedModel model) {
+            var p = model.provenance();
+            var stats = model.stats();
+            LOG.infof("run %s: %s model %s@%s is commit %s (%d bytes in %d files downloaded, %d files from the cache)", runId,
+                    role.id(), p.repoId(), p.requestedRevision(), p.commit(), stats.bytesDownloaded(), stats.filesDownloaded(),
+                    stats.filesCached());
+            metrics.modelDownloaded(role, stats.bytesDownloaded(), stats.elapsed());
         }
 
         @Override

@@ -3,6 +3,7 @@ package dev.territory.inference;
 import dev.territory.contracts.EntropyVectorComputed;
 import dev.territory.contracts.ModelInfo;
 import dev.territory.contracts.ModelJobRequested;
+import dev.territory.contracts.ModelRef;
 import dev.territory.contracts.Role;
 import dev.territory.contracts.RunProgress;
 import dev.territory.contracts.RunRequested;
@@ -14,16 +15,27 @@ import dev.territory.engine.ModelArchitecture;
 import dev.territory.engine.ModelException;
 import dev.territory.engine.PromptEntropies;
 import dev.territory.engine.Protocol;
+import dev.territory.hub.FileRecord;
+import dev.territory.hub.HubException;
+import dev.territory.hub.ModelReference;
+import dev.territory.hub.ModelResolver;
+import dev.territory.hub.Provenance;
+import dev.territory.hub.ResolvedModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
- * Runs one model of a run (plain Java, no Quarkus or Kafka): checks the model path, loads the
- * model, and for every seed computes the entropies of every prompt and hands each one on as an
- * {@link EntropyVectorComputed}. Progress goes to the {@link Sink} as it happens.
+ * Runs one model of a run (plain Java, no Quarkus or Kafka): checks the model path (or resolves a
+ * Hub id through the {@link ModelResolver}: downloaded once into the Hub cache, then loaded from
+ * there), loads the model, and for every seed computes the entropies of every prompt and hands
+ * each one on as an {@link EntropyVectorComputed}. Progress goes to the {@link Sink} as it happens.
  */
 public final class ModelJobRunner {
 
@@ -38,6 +50,9 @@ public final class ModelJobRunner {
 
         default void modelLoaded(String runId, Role role, ModelInfo model, double seconds, long bytes) {}
 
+        /** A Hub model was resolved (downloaded, or found in the cache: then {@code stats().bytesDownloaded()} is 0). */
+        default void modelResolved(String runId, Role role, ResolvedModel model) {}
+
         default void promptsDone(String runId, Role role, int seed, int done, int total, double batchSeconds, int batchPrompts) {}
     }
 
@@ -46,22 +61,41 @@ public final class ModelJobRunner {
 
     private final boolean hashWeights;
 
+    /** Asked only when a job names a Hub model. */
+    private final Supplier<ModelResolver> hub;
+
+    /** A runner whose Hub models resolve with the process environment's settings (HF_ENDPOINT, HF_TOKEN, ...). */
     public ModelJobRunner(Optional<List<String>> modelRoots, int batchSize, boolean hashWeights) {
+        this(modelRoots, batchSize, hashWeights, ModelResolver::fromEnvironment);
+    }
+
+    public ModelJobRunner(Optional<List<String>> modelRoots, int batchSize, boolean hashWeights, Supplier<ModelResolver> hub) {
         this.modelRoots = modelRoots;
         this.batchSize = batchSize;
         this.hashWeights = hashWeights;
+        this.hub = hub;
     }
 
     /**
      * @throws ModelException when the model cannot be used (the message names the file and the problem)
      * @throws IllegalArgumentException when the request does not fit the model
+     * @throws HubException when a Hub model cannot be had (401/403/404, offline and not cached, ...;
+     *         the message names the repository, the revision and the problem)
      */
     public void run(ModelJobRequested job, EntropyEngine engine, Sink sink) throws ModelException {
         RunRequested request = job.request();
         Role role = job.role();
         String runId = job.runId();
-        Path dir = checkedModelDir(request.model(role).path());
+        ModelRef ref = request.model(role);
         List<String> prompts = request.prompts().resolve();
+        ResolvedModel resolved = null;
+        Path dir;
+        if (ref.hubId() != null && !ref.hubId().isBlank()) {
+            resolved = resolveHub(runId, role, ref, sink);
+            dir = resolved.directory();
+        } else {
+            dir = checkedModelDir(ref.path());
+        }
 
         sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.LOADING, 0, 0, dir.toString()));
         long loadStart = System.nanoTime();
@@ -71,7 +105,7 @@ public final class ModelJobRunner {
             ModelArchitecture arch = model.architecture();
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             long bytes = model.weightFiles().stream().mapToLong(w -> w.sizeBytes()).sum();
-            sink.modelLoaded(runId, role, describe(dir, model), loadSeconds, bytes);
+            sink.modelLoaded(runId, role, describe(dir, model, resolved), loadSeconds, bytes);
             if (request.maxLength() > arch.maxPositionEmbeddings()) {
                 throw new IllegalArgumentException("maxLength " + request.maxLength() + " is above the "
                         + role.id() + " model's max_position_embeddings " + arch.maxPositionEmbeddings());
@@ -106,20 +140,64 @@ public final class ModelJobRunner {
         }
     }
 
-    /** What reports say about the model: shape from config.json, weight files with SHA-256, parameter count. */
-    private ModelInfo describe(Path dir, LoadedModel model) {
+    /**
+     * Downloads (or finds in the cache) a Hub model; download progress goes out as LOADING progress
+     * messages, at most one every two seconds.
+     */
+    private ResolvedModel resolveHub(String runId, Role role, ModelRef ref, Sink sink) {
+        ModelReference.Hub reference = new ModelReference.Hub(ref.hubId(),
+                ref.revision() != null ? ref.revision() : ModelReference.DEFAULT_REVISION);
+        sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.LOADING, 0, 0, "resolving " + reference));
+        long[] lastReport = {System.nanoTime()};
+        ResolvedModel resolved = hub.get().resolve(reference, (done, total) -> {
+            long now = System.nanoTime();
+            if (now - lastReport[0] >= 2_000_000_000L) {
+                lastReport[0] = now;
+                sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.LOADING, 0, 0, String.format(Locale.ROOT,
+                        "downloading %s: %.1f of %.1f MiB", reference, done / 1048576.0, total / 1048576.0)));
+            }
+        });
+        sink.modelResolved(runId, role, resolved);
+        Provenance p = resolved.provenance();
+        sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.LOADING, 0, 0, String.format(Locale.ROOT,
+                "%s at commit %s: %d bytes downloaded in %.1f s, %d files from the cache", reference, p.commit(),
+                resolved.stats().bytesDownloaded(), resolved.stats().elapsed().toNanos() / 1e9, resolved.stats().filesCached())));
+        return resolved;
+    }
+
+    /**
+     * What reports say about the model: shape from config.json, weight files with SHA-256, parameter
+     * count; for a Hub model, its id as name, {@code endpoint/org/name} as source, the resolved commit
+     * as revision, and the weight hashes the download verified (so they are known without rehashing).
+     */
+    private ModelInfo describe(Path dir, LoadedModel model, ResolvedModel resolved) {
         ModelArchitecture a = model.architecture();
+        Map<String, String> verified = new HashMap<>();
+        if (resolved != null) {
+            for (FileRecord f : resolved.provenance().files()) {
+                if (f.sha256() != null) {
+                    verified.put(f.name(), f.sha256());
+                }
+            }
+        }
         List<ModelInfo.WeightFileInfo> files = new java.util.ArrayList<>();
         long params = 0;
         boolean known = true;
         for (var f : model.weightFiles()) {
-            files.add(new ModelInfo.WeightFileInfo(f.name(), f.sizeBytes(), hashWeights ? f.sha256() : null));
+            String sha = verified.containsKey(f.name()) ? verified.get(f.name()) : hashWeights ? f.sha256() : null;
+            files.add(new ModelInfo.WeightFileInfo(f.name(), f.sizeBytes(), sha));
             long n = SafetensorsParameters.count(f.path());
             known &= n >= 0;
             params += Math.max(n, 0);
         }
+        Long count = known ? params : null;
+        if (resolved != null) {
+            Provenance p = resolved.provenance();
+            return new ModelInfo(p.repoId(), p.endpoint() + "/" + p.repoId(), p.commit(), a.modelType(), a.numLayers(),
+                    a.numHeads(), a.numKvHeads(), a.headDim(), a.storageDtype(), a.maxPositionEmbeddings(), count, files);
+        }
         return new ModelInfo(dir.getFileName().toString(), dir.toString(), null, a.modelType(), a.numLayers(), a.numHeads(),
-                a.numKvHeads(), a.headDim(), a.storageDtype(), a.maxPositionEmbeddings(), known ? params : null, files);
+                a.numKvHeads(), a.headDim(), a.storageDtype(), a.maxPositionEmbeddings(), count, files);
     }
 
     /** The model directory, resolved; refused when it does not exist or lies outside the configured roots. */

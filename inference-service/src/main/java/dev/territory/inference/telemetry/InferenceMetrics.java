@@ -44,6 +44,8 @@ public class InferenceMetrics {
     private final Map<Role, Counter> forwardTokens = new EnumMap<>(Role.class);
     private final Map<Role, Timer> modelLoad = new EnumMap<>(Role.class);
     private final Map<Role, DistributionSummary> modelLoadSize = new EnumMap<>(Role.class);
+    private final Map<Role, Timer> modelDownload = new EnumMap<>(Role.class);
+    private final Map<Role, Counter> modelDownloadBytes = new EnumMap<>(Role.class);
     private final Counter jobsSucceeded;
     private final Counter jobsFailed;
     private final AtomicInteger jobsActive = new AtomicInteger();
@@ -72,6 +74,11 @@ public class InferenceMetrics {
                     .description("Time to load a model's weights and tokenizer").register(registry));
             modelLoadSize.put(role, DistributionSummary.builder("territory.model.load.size").tag("role", role.id())
                     .baseUnit(BaseUnits.BYTES).description("Bytes of weights loaded per model load")
+                    .register(registry));
+            modelDownload.put(role, Timer.builder("territory.model.download").tag("role", role.id())
+                    .description("Time to download a Hub model's missing files into the Hub cache").register(registry));
+            modelDownloadBytes.put(role, Counter.builder("territory.model.download.bytes").tag("role", role.id())
+                    .baseUnit(BaseUnits.BYTES).description("Bytes downloaded from the Hub into the Hub cache")
                     .register(registry));
         }
         this.jobsSucceeded = Counter.builder("territory.model.jobs").tag("outcome", "succeeded")
@@ -108,6 +115,18 @@ public class InferenceMetrics {
     public void modelLoaded(Role role, Duration took, long bytes) {
         modelLoad.get(role).record(took);
         modelLoadSize.get(role).record(bytes);
+    }
+
+    /**
+     * A Hub model was resolved: {@code bytes} downloaded in {@code took}. A model found complete in
+     * the cache (nothing downloaded) is not a download and records nothing.
+     */
+    public void modelDownloaded(Role role, long bytes, Duration took) {
+        if (bytes <= 0) {
+            return;
+        }
+        modelDownload.get(role).record(took);
+        modelDownloadBytes.get(role).increment(bytes);
     }
 
     /** Declares how many prompts (runId, role, seed) will produce. */
