@@ -10,6 +10,7 @@ import dev.territory.engine.EntropyRequest;
 import dev.territory.engine.LoadedModel;
 import dev.territory.engine.PromptEntropies;
 import dev.territory.engine.Protocol;
+import dev.territory.hub.ResolvedModel;
 import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,8 +32,10 @@ import picocli.CommandLine.Option;
         description = "Per-head normalized attention entropies of each prompt (the notebook's e11-v3 protocol by default).")
 final class EntropiesCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, description = "Hugging Face model directory (llama, mistral, qwen2).")
-    Path model;
+    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME[@REV]",
+            description = "Hugging Face model directory (llama, mistral, qwen2), or a Hub id with an optional revision "
+                    + "(downloaded into the Hub cache: HF_ENDPOINT, HF_TOKEN, HF_HUB_CACHE, HF_HUB_OFFLINE).")
+    String model;
 
     @Option(names = "--prompts", description = "JSON array of strings, or a text file with one prompt per line "
             + "(default: the notebook's Standard-10 v3 set, MD5-checked).")
@@ -77,9 +80,11 @@ final class EntropiesCommand implements Callable<Integer> {
         Protocol proto = Protocol.fromId(protocol);
         ComputeDtype computeDtype = ComputeDtype.fromId(dtype);
         List<String> texts = readPrompts(prompts);
+        AnalyzeCommand.requireLocalModelDir(model, "--model");
+        ResolvedModel resolved = ModelArguments.resolve(model, "model");
         EngineOptions options = new EngineOptions(device, computeDtype, EngineOptions.DEFAULT_MEMORY_BUDGET, chunk);
         List<PromptEntropies> results;
-        try (EntropyEngine engine = EntropyEngine.create(options); LoadedModel loaded = engine.load(model)) {
+        try (EntropyEngine engine = EntropyEngine.create(options); LoadedModel loaded = engine.load(resolved.directory())) {
             try (ProgressBar bar = new ProgressBar("entropies", texts.size())) {
                 results = loaded.computeEntropies(texts, new EntropyRequest(maxLength, proto, batch, rowEntropy),
                         (done, total) -> bar.update(done));

@@ -12,6 +12,7 @@ import dev.territory.contracts.RunRequestValidator;
 import dev.territory.contracts.RunRequested;
 import dev.territory.contracts.TerritoryEvent;
 import dev.territory.contracts.Topics;
+import dev.territory.hub.ModelReference;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -54,11 +55,14 @@ import picocli.CommandLine.Option;
         description = "Submits a run to the pipeline started by 'territory up', follows it, and downloads its files.")
 final class SubmitCommand implements Callable<Integer> {
 
-    @Option(names = "--base", required = true, paramLabel = "DIR", description = "base model directory")
-    Path base;
+    @Option(names = "--base", required = true, paramLabel = "DIR|ORG/NAME[@REV]",
+            description = "base model: a directory the inference service can read, or a Hub id with an optional revision "
+                    + "(downloaded by the inference service into its Hub cache)")
+    String base;
 
-    @Option(names = "--instruct", required = true, paramLabel = "DIR", description = "instruction-tuned model directory")
-    Path instruct;
+    @Option(names = "--instruct", required = true, paramLabel = "DIR|ORG/NAME[@REV]",
+            description = "instruction-tuned model: a directory or a Hub id, as --base")
+    String instruct;
 
     @Option(names = "--prompts", paramLabel = "FILE", description = "prompts: a JSON array of strings or one per line (default: Standard-10 v3)")
     Path prompts;
@@ -93,8 +97,8 @@ final class SubmitCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         UpCommand.quietKafkaClients();
-        AnalyzeCommand.requireModelDir(base, "--base");
-        AnalyzeCommand.requireModelDir(instruct, "--instruct");
+        ModelRef baseRef = modelRef(base, "--base");
+        ModelRef instructRef = modelRef(instruct, "--instruct");
         Properties stack = UpCommand.Stack.running(UpCommand.Stack.home()).orElse(new Properties());
         String kafka = bootstrapServers != null ? bootstrapServers
                 : stack.getProperty("bootstrap.servers", System.getenv("KAFKA_BOOTSTRAP_SERVERS"));
@@ -102,19 +106,43 @@ final class SubmitCommand implements Callable<Integer> {
         if (kafka == null || report == null) {
             throw new IllegalStateException("no running pipeline: start one with ./territory up (or pass --bootstrap-servers and --report-url)");
         }
-        RunRequested request = request(base, instruct, prompts, seeds, maxLength, runId, reference);
+        RunRequested request = request(baseRef, instructRef, prompts, seeds, maxLength, runId, reference);
         Result result = new Submission(kafka, report, System.out).run(request, out, Duration.ofMinutes(timeoutMinutes));
         System.out.println("results.json: " + out.resolve("results.json").toAbsolutePath());
         return result.completed() ? 0 : 1;
     }
 
+    /**
+     * A {@code --base}/{@code --instruct} argument as the request names it: a local directory
+     * (checked here, sent as an absolute path), or a Hub id sent as {@code hubId} and
+     * {@code revision} ({@code main} when none is given) for the inference service to download.
+     */
+    static ModelRef modelRef(String argument, String option) {
+        ModelReference parsed;
+        try {
+            parsed = ModelReference.parse(argument);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage(), e);
+        }
+        if (parsed instanceof ModelReference.Hub hub) {
+            return ModelRef.hub(hub.repoId(), hub.revision());
+        }
+        Path dir = ((ModelReference.Local) parsed).directory();
+        AnalyzeCommand.requireModelDir(dir, option);
+        return ModelRef.local(dir.toString());
+    }
+
     static RunRequested request(Path base, Path instruct, Path promptsFile, List<Integer> seeds, Integer maxLength,
             String runId, String reference) throws IOException {
-        Path b = base.toAbsolutePath().normalize();
-        Path i = instruct.toAbsolutePath().normalize();
-        String id = runId != null ? runId : AnalyzeCommand.pairName(b, i) + "-"
+        return request(ModelRef.local(base.toAbsolutePath().normalize().toString()),
+                ModelRef.local(instruct.toAbsolutePath().normalize().toString()), promptsFile, seeds, maxLength, runId, reference);
+    }
+
+    static RunRequested request(ModelRef base, ModelRef instruct, Path promptsFile, List<Integer> seeds, Integer maxLength,
+            String runId, String reference) throws IOException {
+        String id = runId != null ? runId : AnalyzeCommand.pairName(shortName(base), shortName(instruct)) + "-"
                 + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC).format(java.time.Instant.now());
-        RunRequested r = RunRequested.of(id, ModelRef.local(b.toString()), ModelRef.local(i.toString()));
+        RunRequested r = RunRequested.of(id, base, instruct);
         if (promptsFile != null) {
             r = r.withPrompts(PromptSpec.inline(promptsFile.getFileName().toString(), AnalyzeCommand.readPrompts(promptsFile)));
         }
@@ -128,6 +156,14 @@ final class SubmitCommand implements Callable<Integer> {
             r = r.withReference(reference);
         }
         return RunRequestValidator.validate(r);
+    }
+
+    /** The directory's name, or the name part of a Hub id (run ids allow no '/'). */
+    static String shortName(ModelRef ref) {
+        if (ref.hubId() != null) {
+            return ref.hubId().substring(ref.hubId().indexOf('/') + 1);
+        }
+        return Path.of(ref.path()).getFileName().toString();
     }
 
     record Result(boolean completed, String verdict, List<Path> files) {}
