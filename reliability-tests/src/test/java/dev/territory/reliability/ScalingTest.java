@@ -22,13 +22,13 @@ import org.junit.jupiter.api.Test;
 @Order(120)
 class ScalingTest {
 
-    /** Six seeds (120 vectors): long enough for processes to join and leave mid-run. */
+    /** Ten seeds of 128 tokens (200 vectors): long enough for four more JVMs to start, join and leave mid-run on 2 cores. */
     static ObjectNode request(String runId, Pipeline p) {
         try {
             ObjectNode r = Requests.request(runId, p.fixture("llama3-gqa-base"), p.fixture("llama3-gqa-instruct"));
-            r.put("maxLength", 32);
+            r.put("maxLength", 128);
             ArrayNode seeds = r.putArray("seeds");
-            for (int s : new int[] {42, 123, 456, 7, 8, 9}) {
+            for (int s : new int[] {42, 123, 456, 7, 8, 9, 10, 11, 12, 13}) {
                 seeds.add(s);
             }
             return r;
@@ -40,10 +40,11 @@ class ScalingTest {
     @Test
     void consumersScaledOneToThreeToOneMidRun() throws Exception {
         Pipeline p = Pipeline.shared();
-        String reference = Baselines.of(p, "six-seeds-32", id -> request(id, p));
+        String reference = Baselines.of(p, "ten-seeds-128", id -> request(id, p));
         String runId = "scaling";
         p.events.send(Topics.RUNS_REQUESTED, runId, Requests.bytes(request(runId, p)));
-        p.events.await("first vector of " + runId, r -> p.events.all(KillTest.vectorsOf(runId)).size() >= 1, Duration.ofMinutes(3));
+        p.events.await("the run's first progress", r -> r.topic().equals(Topics.RUNS_PROGRESS) && runId.equals(r.key()),
+                Duration.ofMinutes(3));
 
         List<Pipeline.Service> extra = new ArrayList<>();
         for (int i = 2; i <= 3; i++) {
@@ -54,7 +55,11 @@ class ScalingTest {
             p.awaitReady(s);
         }
         int atThree = p.events.all(KillTest.vectorsOf(runId)).size();
-        Pipeline.sleep(5000); // let the groups rebalance and the new members take partitions
+        // let the groups rebalance and the new members take partitions: 20 more vectors or 10 s
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (p.events.all(KillTest.vectorsOf(runId)).size() < atThree + 20 && System.nanoTime() < until) {
+            Pipeline.sleep(200);
+        }
         for (Pipeline.Service s : extra) {
             p.remove(s);
         }
@@ -64,14 +69,14 @@ class ScalingTest {
         assertThat(Results.normalized(p, runId)).isEqualTo(reference);
         List<?> seedMetrics = KillTest.metricsOf(runId, dev.territory.contracts.SeedMetricsComputed.class);
         List<?> roleMetrics = KillTest.metricsOf(runId, dev.territory.contracts.RoleMetricsComputed.class);
-        assertThat(seedMetrics).hasSize(12);
+        assertThat(seedMetrics).hasSize(20);
         assertThat(roleMetrics).hasSize(2);
         assertThat(p.events.all(r -> r.topic().equals(Topics.RUNS_COMPLETED) && runId.equals(r.key()))).hasSize(1);
         int total = p.events.all(KillTest.vectorsOf(runId)).size();
         assertThat(atOne).as("the run was still going when the extra processes left").isLessThan(total);
-        System.out.printf("scaling: 3 instances at %d vectors, back to 1 at %d, %d vector records in all (120 distinct)%n",
+        System.out.printf("scaling: 3 instances at %d vectors, back to 1 at %d, %d vector records in all (200 distinct)%n",
                 atThree, atOne, total);
         ReliabilityTable.record("fault", "consumers scaled 1 -> 3 -> 1 mid-run (two more inference and metrics processes join the groups, then stop)",
-                "run COMPLETED; results.json identical to an uninterrupted run; each of the 12 seed and 2 role metrics events exactly once");
+                "run COMPLETED; results.json identical to an uninterrupted run; each of the 20 seed and 2 role metrics events exactly once");
     }
 }
