@@ -22,15 +22,27 @@ import org.junit.jupiter.api.Test;
 @Order(120)
 class ScalingTest {
 
-    /** Ten seeds of 128 tokens (200 vectors): long enough for four more JVMs to start, join and leave mid-run on 2 cores. */
+    /**
+     * Thirty inline prompts, ten seeds, 32 tokens (600 vectors, about four times the default run):
+     * long enough for four more JVMs to start, join and leave mid-run on 2 shared cores.
+     */
     static ObjectNode request(String runId, Pipeline p) {
         try {
             ObjectNode r = Requests.request(runId, p.fixture("llama3-gqa-base"), p.fixture("llama3-gqa-instruct"));
-            r.put("maxLength", 128);
+            r.put("maxLength", 32);
             ArrayNode seeds = r.putArray("seeds");
             for (int s : new int[] {42, 123, 456, 7, 8, 9, 10, 11, 12, 13}) {
                 seeds.add(s);
             }
+            List<String> texts = new ArrayList<>();
+            for (int i = 0; i < 30; i++) {
+                texts.add("Prompt " + i + ": the river crossed the valley " + i + " times before the sea.");
+            }
+            ObjectNode prompts = r.putObject("prompts");
+            prompts.put("name", "thirty");
+            ArrayNode list = prompts.putArray("prompts");
+            texts.forEach(list::add);
+            prompts.put("md5", dev.territory.contracts.PromptSets.md5(texts));
             return r;
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
@@ -40,7 +52,7 @@ class ScalingTest {
     @Test
     void consumersScaledOneToThreeToOneMidRun() throws Exception {
         Pipeline p = Pipeline.shared();
-        String reference = Baselines.of(p, "ten-seeds-128", id -> request(id, p));
+        String reference = Baselines.of(p, "thirty-prompts-ten-seeds", id -> request(id, p));
         String runId = "scaling";
         p.events.send(Topics.RUNS_REQUESTED, runId, Requests.bytes(request(runId, p)));
         p.events.await("the run's first progress", r -> r.topic().equals(Topics.RUNS_PROGRESS) && runId.equals(r.key()),
@@ -74,7 +86,7 @@ class ScalingTest {
         assertThat(p.events.all(r -> r.topic().equals(Topics.RUNS_COMPLETED) && runId.equals(r.key()))).hasSize(1);
         int total = p.events.all(KillTest.vectorsOf(runId)).size();
         assertThat(atOne).as("the run was still going when the extra processes left").isLessThan(total);
-        System.out.printf("scaling: 3 instances at %d vectors, back to 1 at %d, %d vector records in all (200 distinct)%n",
+        System.out.printf("scaling: 3 instances at %d vectors, back to 1 at %d, %d vector records in all (600 distinct)%n",
                 atThree, atOne, total);
         ReliabilityTable.record("fault", "consumers scaled 1 -> 3 -> 1 mid-run (two more inference and metrics processes join the groups, then stop)",
                 "run COMPLETED; results.json identical to an uninterrupted run; each of the 20 seed and 2 role metrics events exactly once");
