@@ -34,6 +34,9 @@ final class Pipeline {
     static final String METRICS = "metrics-service";
     static final String REPORT = "report-service";
     static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
+    /** API keys of the shared pipeline's report service (TERRITORY_API_KEYS). */
+    static final String WRITE_KEY = "test-write-key-" + java.util.UUID.randomUUID();
+    static final String READ_KEY = "test-read-key-" + java.util.UUID.randomUUID();
 
     private static Pipeline shared;
 
@@ -76,6 +79,7 @@ final class Pipeline {
                 String suite = System.getProperty("reliability.suite", "fast");
                 Pipeline p = new Pipeline(repo, repo.resolve("reliability-tests/target/pipeline-" + suite));
                 Runtime.getRuntime().addShutdownHook(new Thread(p::stopAll, "pipeline-stop"));
+                p.serviceEnv.put("TERRITORY_API_KEYS", "write:" + WRITE_KEY + ",read:" + READ_KEY);
                 for (String svc : List.of(INFERENCE, METRICS, REPORT)) {
                     p.start(svc, svc);
                 }
