@@ -18,7 +18,6 @@ import org.eclipse.microprofile.health.HealthCheckResponseBuilder;
 import org.eclipse.microprofile.health.Readiness;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
  * The report service's {@link ListenerGuard} (dead letters to {@code territory.dead-letter} with the
@@ -57,17 +56,8 @@ public class ListenerHealth {
         headers.add("territory-dlq-topic", utf8(record.topic()));
         headers.add("territory-dlq-partition", utf8(Integer.toString(record.partition())));
         headers.add("territory-dlq-offset", utf8(Long.toString(record.offset())));
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        deadLetterOut.send(Message.of(record.value() == null ? new byte[0] : record.value())
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(record.key()).withHeaders(headers).build())
-                .withAck(() -> {
-                    done.complete(null);
-                    return CompletableFuture.completedFuture(null);
-                })
-                .withNack(e -> {
-                    done.completeExceptionally(e);
-                    return CompletableFuture.completedFuture(null);
-                }));
+        CompletableFuture<Void> done = AckedSends.send(deadLetterOut, record.value() == null ? new byte[0] : record.value(),
+                OutgoingKafkaRecordMetadata.<String>builder().withKey(record.key()).withHeaders(headers).build());
         try {
             done.get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {

@@ -8,7 +8,6 @@ import dev.territory.contracts.RunRequestValidator;
 import dev.territory.contracts.RunRequested;
 import dev.territory.contracts.TerritoryEvent;
 import io.smallrye.common.annotation.Blocking;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -27,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
  * Submitting and cancelling runs over HTTP (issue 7); both need a {@code write} API key
@@ -123,17 +121,7 @@ public class RunCommands {
     }
 
     private static void send(Emitter<byte[]> emitter, String key, TerritoryEvent event) {
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        emitter.send(Message.of(EventCodec.encode(event))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build())
-                .withAck(() -> {
-                    done.complete(null);
-                    return CompletableFuture.completedFuture(null);
-                })
-                .withNack(e -> {
-                    done.completeExceptionally(e);
-                    return CompletableFuture.completedFuture(null);
-                }));
+        CompletableFuture<Void> done = AckedSends.send(emitter, key, event);
         try {
             done.get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
