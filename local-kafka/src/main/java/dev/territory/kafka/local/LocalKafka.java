@@ -16,6 +16,7 @@ import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import kafka.server.KafkaConfig;
@@ -155,17 +156,25 @@ public final class LocalKafka implements AutoCloseable {
     }
 
     private void awaitReady(Duration timeout) {
+        awaitReady(this::admin, port, timeout, this::close);
+    }
+
+    /**
+     * Waits until a broker describes its cluster; when it doesn't within the timeout, calls
+     * {@code closeOnFailure} and throws with the last error.
+     */
+    static void awaitReady(Supplier<Admin> admin, int port, Duration timeout, Runnable closeOnFailure) {
         long deadline = System.nanoTime() + timeout.toNanos();
         Exception last = null;
         while (System.nanoTime() < deadline) {
-            try (Admin admin = admin()) {
-                admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
+            try (Admin client = admin.get()) {
+                client.describeCluster().nodes().get(5, TimeUnit.SECONDS);
                 return;
             } catch (Exception e) {
                 last = e;
             }
         }
-        close();
+        closeOnFailure.run();
         throw new IllegalStateException("Kafka on port " + port + " not ready within " + timeout.toSeconds() + " s", last);
     }
 

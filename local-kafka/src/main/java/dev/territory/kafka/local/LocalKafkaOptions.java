@@ -238,18 +238,7 @@ public final class LocalKafkaOptions {
         }
 
         private void awaitReady(Duration timeout) {
-            long deadline = System.nanoTime() + timeout.toNanos();
-            Exception last = null;
-            while (System.nanoTime() < deadline) {
-                try (Admin admin = admin()) {
-                    admin.describeCluster().nodes().get(5, TimeUnit.SECONDS);
-                    return;
-                } catch (Exception e) {
-                    last = e;
-                }
-            }
-            close();
-            throw new IllegalStateException("Kafka on port " + port + " not ready within " + timeout.toSeconds() + " s", last);
+            LocalKafka.awaitReady(this::admin, port, timeout, this::close);
         }
 
         @Override
