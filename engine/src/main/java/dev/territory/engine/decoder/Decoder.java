@@ -186,6 +186,7 @@ public final class Decoder implements AutoCloseable {
         NDArray x = rows.reshape(b, t, config.hiddenSize()); // (B*T, E) -> (B, T, E)
         // key padding: keys whose attention_mask is 0 are masked for every query
         NDArray keyReal = scope.create(flatten(attentionMask)).reshape(b, 1, 1, t).gt(0); // (B, 1, 1, T) bool
+        int keyLimit = keyLimit(attentionMask);
         // RoPE tables for positions 0..T-1 (right padding: position_ids = arange(T))
         float[][] cs = Rope.tables(config.rope(), config.headDim(), t);
         NDArray cos = scope.create(cs[0], new Shape(t, config.headDim())).toType(dtype, false); // (T, D)
@@ -193,7 +194,7 @@ public final class Decoder implements AutoCloseable {
         for (int l = 0; l < layers.length; l++) {
             try (NDManager step = scope.newSubManager()) {
                 x.attach(step); // the old residual stream dies with this step
-                NDArray next = layer(l, step, x, keyReal, cos, sin, observer, chunk);
+                NDArray next = layer(l, step, x, keyReal, keyLimit, cos, sin, observer, chunk);
                 next.attach(scope);
                 x = next;
             }
@@ -201,7 +202,28 @@ public final class Decoder implements AutoCloseable {
         return x;
     }
 
-    private NDArray layer(int l, NDManager step, NDArray x, NDArray keyReal, NDArray cos, NDArray sin,
+    /**
+     * Keys at or beyond this index are padding in every prompt of the batch, so every query masks
+     * them. T when some prompt's first key is padding: a query row could then mask every key, and
+     * HF's softmax spreads such a row over all T keys, which only the full width reproduces.
+     */
+    static int keyLimit(int[][] attentionMask) {
+        int limit = 1;
+        for (int[] row : attentionMask) {
+            if (row[0] == 0) {
+                return row.length;
+            }
+            for (int j = row.length - 1; j >= limit; j--) {
+                if (row[j] != 0) {
+                    limit = j + 1;
+                    break;
+                }
+            }
+        }
+        return limit;
+    }
+
+    private NDArray layer(int l, NDManager step, NDArray x, NDArray keyReal, int keyLimit, NDArray cos, NDArray sin,
             AttentionObserver observer, int chunk) {
         Layer w = layers[l];
         long b = x.getShape().get(0);
@@ -224,29 +246,43 @@ public final class Decoder implements AutoCloseable {
         k = rope(k, cos, sin);
 
         // attention, query rows in chunks of C; GQA without copying K/V: query head h = kv * G + g
-        // (HF repeat_kv), so (B, H, C, D) -> (B, KV, G*C, D) meets k^T (B, KV, D, T) directly
-        NDArray kT = k.transpose(0, 1, 3, 2); // (B, KV, D, T)
+        // (HF repeat_kv), so (B, H, C, D) -> (B, KV, G*C, D) meets k^T (B, KV, D, K) directly.
+        // Only keys [0, K) are computed, K = min(last row of the chunk + 1, keyLimit): every later key
+        // is masked for every row of the chunk (causal, or padding in all prompts), so its weight is
+        // exactly 0 in HF's full-width softmax too, and the observer sees those columns as zeros.
         float scale = (float) Math.pow(d, -0.5); // HF: scaling = head_dim ** -0.5
+        // a power-of-two scale commutes exactly with float32 rounding: apply it to q (B, H, T, D)
+        // instead of to every chunk's scores (B, H, C, K), as HF does (float16 could underflow)
+        boolean scaleQuery = dtype == DataType.FLOAT32 && scale == Math.scalb(1f, Math.getExponent(scale));
+        if (scaleQuery) {
+            q = q.mul(scale);
+        }
         NDList outputs = new NDList();
         for (int c0 = 0; c0 < t; c0 += chunk) {
             int c = (int) Math.min(chunk, t - c0);
+            int keys = keyWidth(Math.min(c0 + c, keyLimit), (int) t);
             try (NDManager cm = step.newSubManager()) {
                 NDArray qc = c == t ? q : q.get(new NDIndex(":, :, {}:{}, :", c0, c0 + c)); // (B, H, C, D)
                 qc.attach(cm); // NB: when c == t, q itself moves into this chunk's scope
-                NDArray scores = qc.reshape(b, kv, (long) g * c, d).matMul(kT) // (B, KV, G*C, T)
-                        .reshape(b, h, c, t); // (B, H, C, T)
-                scores.muli(scale); // in place, as are the next steps: the chunk's big arrays are few
+                NDArray kc = keys == t ? k : k.get(new NDIndex(":, :, :{}, :", keys)); // (B, KV, K, D)
+                NDArray vc = keys == t ? v : v.get(new NDIndex(":, :, :{}, :", keys)); // (B, KV, K, D)
+                NDArray scores = qc.reshape(b, kv, (long) g * c, d).matMul(kc.transpose(0, 1, 3, 2)) // (B, KV, G*C, K)
+                        .reshape(b, h, c, keys); // (B, H, C, K)
+                if (!scaleQuery) {
+                    scores.muli(scale); // in place, as are the next steps: the chunk's big arrays are few
+                }
                 // softmax in float32, as torch's kernels: exp(s - max) / sum(exp(s - max))
                 NDArray s32 = scores.getDataType() == DataType.FLOAT32 ? scores : scores.toType(DataType.FLOAT32, false);
-                s32.addi(mask(cm, keyReal, c0, c, (int) t, w.window())); // + (B, 1, C, T): 0 or finfo(float32).min
+                NDArray keyRealC = keys == t ? keyReal : keyReal.get(new NDIndex("..., :{}", keys)); // (B, 1, 1, K)
+                s32.addi(mask(cm, keyRealC, c0, c, keys, w.window())); // + (B, 1, C, K): 0 or finfo(float32).min
                 s32.subi(s32.max(new int[] {-1}, true));
-                NDArray probs = s32.exp(); // (B, H, C, T) float32
-                probs.divi(probs.sum(new int[] {-1}, true));
+                NDArray probs = s32.exp(); // (B, H, C, K) float32
+                probs.divi(rowSums(probs));
                 if (observer != null) {
                     observer.onChunk(l, c0, probs);
                 }
                 NDArray p = probs.toType(dtype, false); // HF: .to(query.dtype)
-                NDArray oc = p.reshape(b, kv, (long) g * c, t).matMul(v) // (B, KV, G*C, D)
+                NDArray oc = p.reshape(b, kv, (long) g * c, keys).matMul(vc) // (B, KV, G*C, D)
                         .reshape(b, h, c, d); // (B, H, C, D)
                 oc.attach(step);
                 outputs.add(oc);
@@ -267,9 +303,43 @@ public final class Decoder implements AutoCloseable {
         return x1.add(linear(act, w.wDown(), w.bDown())); // (B, T, E)
     }
 
+    /** Keys summed as one block by {@link #rowSums}. */
+    static final int KEY_BLOCK = 64;
+
+    /** The chunk's key width: {@code needed} rounded up to whole {@link #KEY_BLOCK}s, at most T. */
+    static int keyWidth(int needed, int t) {
+        return (int) Math.min(t, ((long) needed + KEY_BLOCK - 1) / KEY_BLOCK * KEY_BLOCK);
+    }
+
     /**
-     * The additive attention mask of query rows [c0, c0 + C): 0 where key j is visible (j <= i,
-     * key not padding, and i - j < window when the layer has a sliding window), finfo.min elsewhere.
+     * Softmax denominators (B, H, C, K) -> (B, H, C, 1), bit for bit the same whatever the width K
+     * (a {@link #keyWidth}) and so the same for every chunk size and batch: each block of 64 keys is
+     * summed alone, then the block sums in order (torch's CPU cumsum: sequential, double accumulator),
+     * where trailing blocks of masked keys add exact zeros. A plain sum's order depends on K, and
+     * the last bit of a denominator decides whether a tiny weight rounds to 0, which the e11-v3
+     * count of non-zero weights sees.
+     */
+    static NDArray rowSums(NDArray weights) {
+        Shape shape = weights.getShape();
+        long k = shape.get(3);
+        long full = k / KEY_BLOCK;
+        long tail = k % KEY_BLOCK;
+        if (full == 0) {
+            return weights.sum(new int[] {-1}, true);
+        }
+        NDArray head = tail == 0 ? weights : weights.get(new NDIndex("..., :{}", full * KEY_BLOCK));
+        NDArray blocks = head.reshape(shape.get(0), shape.get(1), shape.get(2), full, KEY_BLOCK)
+                .sum(new int[] {-1}); // (B, H, C, K/64)
+        if (tail > 0) {
+            blocks = blocks.concat(weights.get(new NDIndex("..., {}:", full * KEY_BLOCK)).sum(new int[] {-1}, true), -1);
+        }
+        return blocks.cumSum(-1).get(new NDIndex("..., -1:")); // (B, H, C, 1)
+    }
+
+    /**
+     * The additive attention mask of query rows [c0, c0 + C) over keys [0, t): 0 where key j is
+     * visible (j <= i, key not padding, and i - j < window when the layer has a sliding window),
+     * finfo.min elsewhere. {@code keyReal} is (B, 1, 1, t).
      */
     static NDArray mask(NDManager cm, NDArray keyReal, int c0, int c, int t, int window) {
         NDArray rows = cm.arange(c0, c0 + c).reshape(c, 1); // (C, 1) query positions

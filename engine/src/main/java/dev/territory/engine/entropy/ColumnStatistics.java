@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * Accumulates, per layer and head, the column sums of the attention probabilities over the
@@ -26,7 +27,7 @@ public final class ColumnStatistics implements AttentionObserver {
      * @param scope manager the accumulators live in (outlives every chunk)
      * @param layers number of decoder layers
      * @param rowWeights (B, 1, T, 1) float32 weights of the query rows, null to count every row
-     * @param realRows (B, 1, T) float32 1 for real query rows; needed when rowEntropy
+     * @param realRows (B, 1, T) float32 1 for real query rows; also gives the width T
      */
     public ColumnStatistics(NDManager scope, int layers, NDArray rowWeights, NDArray realRows, boolean rowEntropy) {
         this(scope, layers, rowWeights, realRows, rowEntropy, false);
@@ -36,13 +37,13 @@ public final class ColumnStatistics implements AttentionObserver {
      * As above; with {@code alsoRealRows} the column sums over the real query rows are accumulated as
      * well ({@link #realColumnSums()}), so that protocols counting different rows come from one pass.
      *
-     * @param realRows (B, 1, T) float32 1 for real query rows; needed when rowEntropy or alsoRealRows
+     * @param realRows (B, 1, T) float32 1 for real query rows; also gives the width T
      */
     public ColumnStatistics(NDManager scope, int layers, NDArray rowWeights, NDArray realRows, boolean rowEntropy,
             boolean alsoRealRows) {
         this.scope = scope;
         this.rowWeights = rowWeights;
-        this.realRows = realRows;
+        this.realRows = java.util.Objects.requireNonNull(realRows, "realRows");
         this.rowEntropy = rowEntropy;
         this.columnSums = new NDArray[layers];
         this.rowEntropySums = new NDArray[layers];
@@ -54,10 +55,10 @@ public final class ColumnStatistics implements AttentionObserver {
         long c = probs.getShape().get(2);
         String rows = ":, :, " + rowStart + ":" + (rowStart + c);
         NDArray counted = rowWeights == null ? probs : probs.mul(local(rowWeights.get(rows + ", :"), probs));
-        columnSums[layer] = accumulate(columnSums[layer], counted.sum(new int[] {2})); // (B, H, C, T) -> (B, H, T)
+        columnSums[layer] = accumulate(columnSums[layer], toFullWidth(counted.sum(new int[] {2}))); // (B, H, C, K) -> (B, H, T)
         if (realColumnSums != null) {
             NDArray real = probs.mul(local(realRows.get(rows), probs).expandDims(-1)); // weights (B, 1, C, 1)
-            realColumnSums[layer] = accumulate(realColumnSums[layer], real.sum(new int[] {2}));
+            realColumnSums[layer] = accumulate(realColumnSums[layer], toFullWidth(real.sum(new int[] {2})));
         }
         if (rowEntropy) {
             NDArray safe = probs.add(probs.eq(0f).toType(DataType.FLOAT32, false));
@@ -65,6 +66,17 @@ public final class ColumnStatistics implements AttentionObserver {
             NDArray real = perRow.mul(local(realRows.get(rows), probs)).sum(new int[] {2}); // (B, H)
             rowEntropySums[layer] = accumulate(rowEntropySums[layer], real);
         }
+    }
+
+    /** (B, H, K) column sums -> (B, H, T): keys the chunk did not compute have weight 0. */
+    private NDArray toFullWidth(NDArray sums) {
+        long k = sums.getShape().get(2);
+        long t = realRows.getShape().get(2);
+        if (k == t) {
+            return sums;
+        }
+        Shape shape = sums.getShape();
+        return sums.concat(sums.getManager().zeros(new Shape(shape.get(0), shape.get(1), t - k)), -1);
     }
 
     /** Moves a slice of a long-lived array into the chunk's manager, so that it dies with the chunk. */
