@@ -5,12 +5,15 @@ import ai.djl.ndarray.NDManager;
 import dev.territory.engine.ComputeDtype;
 import dev.territory.engine.EngineOptions;
 import dev.territory.engine.EntropyEngine;
+import dev.territory.engine.cache.ModelCache;
+import dev.territory.inference.telemetry.InferenceMetrics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
@@ -27,21 +30,33 @@ import org.jboss.logging.Logger;
  * job holds one ({@link #acquire}/{@link #release}); once shutdown began, {@link #acquire} refuses
  * with {@link ShuttingDown} (the job is left to another replica or the restart, its run is not
  * failed); and an engine found closed is replaced instead of being handed out again.
+ *
+ * <p>Each engine has its {@link ModelCache} (issue 8: a model loaded once serves the following
+ * jobs, within {@code territory.inference.model-cache-bytes}). Its models live under the engine's
+ * NDManager, so the cache goes with its engine: cleared when the engine is replaced, closed before
+ * it at shutdown.
  */
 @ApplicationScoped
 public class EngineHolder {
 
     private static final Logger LOG = Logger.getLogger(EngineHolder.class);
 
+    /** An engine and the cache of the models loaded through it. */
+    private record Slot(EntropyEngine engine, ModelCache cache) {}
+
     private final InferenceConfig config;
-    private final Map<ComputeDtype, EntropyEngine> engines = new ConcurrentHashMap<>();
+    private final InferenceMetrics metrics;
+    private final Map<ComputeDtype, Slot> engines = new ConcurrentHashMap<>();
+    /** Resident bytes of all caches, for the one gauge. */
+    private final AtomicLong residentBytes = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicInteger inUse = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean stopping;
     private volatile boolean warm;
     private volatile String warmError;
 
-    EngineHolder(InferenceConfig config) {
+    EngineHolder(InferenceConfig config, InferenceMetrics metrics) {
         this.config = config;
+        this.metrics = metrics;
     }
 
     void onStart(@Observes StartupEvent event) {
@@ -77,15 +92,51 @@ public class EngineHolder {
 
     /** The engine of {@code dtype}, open; a closed one is replaced (never handed out again). */
     public EntropyEngine engine(ComputeDtype dtype) {
-        return engines.compute(dtype, (d, e) -> {
-            if (e != null && e.isOpen()) {
-                return e;
+        return engines.compute(dtype, (d, slot) -> {
+            if (slot != null && slot.engine().isOpen()) {
+                return slot;
             }
-            if (e != null) {
+            if (slot != null) {
                 LOG.warnf("the %s engine was closed: starting a new one", d.id());
+                slot.cache().close(); // its models died with the engine's NDManager
             }
-            return EntropyEngine.create(new EngineOptions(config.device(), d, EngineOptions.DEFAULT_MEMORY_BUDGET, 0));
-        });
+            EntropyEngine engine = EntropyEngine.create(new EngineOptions(config.device(), d, EngineOptions.DEFAULT_MEMORY_BUDGET, 0));
+            return new Slot(engine, new ModelCache(config.modelCacheBytes(), d, cacheMeters()));
+        }).engine();
+    }
+
+    /** The model cache of {@code engine}, an engine this holder handed out. */
+    public ModelCache modelCache(EntropyEngine engine) {
+        for (Slot slot : engines.values()) {
+            if (slot.engine() == engine) {
+                return slot.cache();
+            }
+        }
+        throw new IllegalArgumentException("not an engine of this holder (or one already replaced)");
+    }
+
+    private ModelCache.Listener cacheMeters() {
+        return new ModelCache.Listener() {
+            @Override
+            public void hit() {
+                metrics.modelCacheHit();
+            }
+
+            @Override
+            public void miss() {
+                metrics.modelCacheMiss();
+            }
+
+            @Override
+            public void evicted(long bytes) {
+                metrics.modelCacheEviction();
+            }
+
+            @Override
+            public void residentChanged(long deltaBytes) {
+                metrics.modelCacheResidentBytes(residentBytes.addAndGet(deltaBytes));
+            }
+        };
     }
 
     /** {@link #engine} for a job, which must {@link #release()} it when done; refused once shutdown began. */
@@ -122,7 +173,10 @@ public class EngineHolder {
             LOG.warnf("%d job(s) still running at shutdown: engines left to the process exit", inUse.get());
             return; // freeing the native memory under a running forward pass would fail it
         }
-        engines.values().forEach(EntropyEngine::close);
+        for (Slot slot : engines.values()) {
+            slot.cache().close();
+            slot.engine().close();
+        }
     }
 
     @Readiness

@@ -85,7 +85,7 @@ public class JobListener {
             Sink sink = new Sink();
             engine = engines.acquire(ComputeDtype.fromId(job.request().dtype()));
             new ModelJobRunner(config.modelRoots(), config.batchSize(), config.hashWeights(), HubSettings::resolver)
-                    .run(job, engine, sink);
+                    .run(job, engine, engines.modelCache(engine), sink);
             sink.awaitAll();
             counter("territory.inference.jobs.completed", job.runId(), job.role()).increment();
             metrics.jobFinished(job.runId(), job.role(), true);
@@ -145,9 +145,12 @@ public class JobListener {
         }
 
         @Override
-        public void modelLoaded(String runId, Role role, ModelInfo model, double seconds, long bytes) {
-            metrics.modelLoaded(role, Duration.ofNanos((long) (seconds * 1e9)), bytes);
+        public void modelLoaded(String runId, Role role, ModelInfo model, double seconds, long bytes, boolean reused) {
             pending.add(publisher.progress(ModelLoaded.of(runId, role, model, seconds)));
+            if (reused) {
+                return; // nothing was loaded: the load meters stay about loads (the cache's meters count reuse)
+            }
+            metrics.modelLoaded(role, Duration.ofNanos((long) (seconds * 1e9)), bytes);
             Timer.builder("territory.inference.model.load").description("model load time").tags("model", role.id())
                     .register(registry).record(Duration.ofNanos((long) (seconds * 1e9)));
             Counter.builder("territory.inference.model.load.bytes").baseUnit("bytes").tags("model", role.id())

@@ -15,6 +15,7 @@ import dev.territory.engine.ModelArchitecture;
 import dev.territory.engine.ModelException;
 import dev.territory.engine.PromptEntropies;
 import dev.territory.engine.Protocol;
+import dev.territory.engine.cache.ModelCache;
 import dev.territory.hub.FileRecord;
 import dev.territory.hub.HubException;
 import dev.territory.hub.ModelReference;
@@ -34,8 +35,8 @@ import java.util.function.Supplier;
 /**
  * Runs one model of a run (plain Java, no Quarkus or Kafka): checks the model path (or resolves a
  * Hub id through the {@link ModelResolver}: downloaded once into the Hub cache, then loaded from
- * there), loads the model, and for every seed computes the entropies of every prompt and hands
- * each one on as an {@link EntropyVectorComputed}. Progress goes to the {@link Sink} as it happens.
+ * there), takes the model from the {@link ModelCache} (loading it on a miss), and for every seed
+ * computes the entropies of every prompt and hands each one on as an {@link EntropyVectorComputed}. Progress goes to the {@link Sink} as it happens.
  */
 public final class ModelJobRunner {
 
@@ -49,6 +50,14 @@ public final class ModelJobRunner {
         default void seedDone(String runId, Role role, int seed) {}
 
         default void modelLoaded(String runId, Role role, ModelInfo model, double seconds, long bytes) {}
+
+        /**
+         * The model is ready: loaded in {@code seconds}, or {@code reused} from the model cache (then
+         * {@code seconds} is the wait for it, about 0, and no weights were read).
+         */
+        default void modelLoaded(String runId, Role role, ModelInfo model, double seconds, long bytes, boolean reused) {
+            modelLoaded(runId, role, model, seconds, bytes);
+        }
 
         /** A Hub model was resolved (downloaded, or found in the cache: then {@code stats().bytesDownloaded()} is 0). */
         default void modelResolved(String runId, Role role, ResolvedModel model) {}
@@ -83,6 +92,16 @@ public final class ModelJobRunner {
      *         the message names the repository, the revision and the problem)
      */
     public void run(ModelJobRequested job, EntropyEngine engine, Sink sink) throws ModelException {
+        try (ModelCache uncached = new ModelCache(0, engine.options().computeDtype())) {
+            run(job, engine, uncached, sink);
+        }
+    }
+
+    /**
+     * {@link #run(ModelJobRequested, EntropyEngine, Sink)} with the model from {@code cache}, the
+     * cache of {@code engine}'s models: loaded there on a miss, reused on a hit.
+     */
+    public void run(ModelJobRequested job, EntropyEngine engine, ModelCache cache, Sink sink) throws ModelException {
         RunRequested request = job.request();
         Role role = job.role();
         String runId = job.runId();
@@ -99,20 +118,21 @@ public final class ModelJobRunner {
 
         sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.LOADING, 0, 0, dir.toString()));
         long loadStart = System.nanoTime();
-        TokenizerRegexGuard.check(dir); // a catastrophic regex would abort the JVM inside the native tokenizer (issue 7)
-        try (LoadedModel model = engine.load(dir)) {
-            FiniteWeights.check(model.weightFiles()); // NaN/inf weights refuse the model (issue 7)
+        try (ModelCache.Lease lease = cache.acquire(dir, checkedLoad(engine))) {
+            LoadedModel model = lease.model();
             ModelArchitecture arch = model.architecture();
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             long bytes = model.weightFiles().stream().mapToLong(w -> w.sizeBytes()).sum();
-            sink.modelLoaded(runId, role, describe(dir, model, resolved), loadSeconds, bytes);
+            sink.modelLoaded(runId, role, describe(dir, model, resolved), loadSeconds, bytes, lease.reused());
             if (request.maxLength() > arch.maxPositionEmbeddings()) {
                 throw new IllegalArgumentException("maxLength " + request.maxLength() + " is above the "
                         + role.id() + " model's max_position_embeddings " + arch.maxPositionEmbeddings());
             }
             sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.LOADED, 0, 0, String.format(
-                    "%s, %d layers, %d heads, %d KV heads (%s), loaded in %.1f s", arch.modelType(), arch.numLayers(),
-                    arch.numHeads(), arch.numKvHeads(), arch.attentionKind(), loadSeconds)));
+                    "%s, %d layers, %d heads, %d KV heads (%s), %s", arch.modelType(), arch.numLayers(),
+                    arch.numHeads(), arch.numKvHeads(), arch.attentionKind(), lease.reused()
+                            ? "reused from the model cache (loaded by an earlier job)"
+                            : String.format("loaded in %.1f s", loadSeconds))));
 
             EntropyRequest entropyRequest = new EntropyRequest(request.maxLength(), Protocol.fromId(request.protocol()), batchSize);
             for (int seed : request.seeds()) {
@@ -121,13 +141,16 @@ public final class ModelJobRunner {
                 int[] lastDone = {0};
                 // the forward pass is deterministic (eval mode, no sampling): the seed changes nothing,
                 // and the notebook repeats the measurement per seed anyway; so do we, to report it honestly
-                List<PromptEntropies> results = model.computeEntropies(prompts, entropyRequest, (done, total) -> {
-                    long now = System.nanoTime();
-                    sink.promptsDone(runId, role, seed, done, total, (now - last[0]) / 1e9, done - lastDone[0]);
-                    last[0] = now;
-                    lastDone[0] = done;
-                    sink.progress(RunProgress.of(runId, role, seed, RunProgress.Stage.COMPUTING, done, total, null));
-                });
+                List<PromptEntropies> results;
+                synchronized (model) { // a cached model may be shared, and computes one thing at a time
+                    results = model.computeEntropies(prompts, entropyRequest, (done, total) -> {
+                        long now = System.nanoTime();
+                        sink.promptsDone(runId, role, seed, done, total, (now - last[0]) / 1e9, done - lastDone[0]);
+                        last[0] = now;
+                        lastDone[0] = done;
+                        sink.progress(RunProgress.of(runId, role, seed, RunProgress.Stage.COMPUTING, done, total, null));
+                    });
+                }
                 for (PromptEntropies p : results) {
                     sink.vector(EntropyVectorComputed.of(runId, role, seed, request.seeds(), p.promptIndex(),
                             prompts.size(), p.tokenCount(), arch.modelType(), arch.numKvHeads(), request.dtype(),
@@ -138,6 +161,25 @@ public final class ModelJobRunner {
             sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.MODEL_DONE, prompts.size(), prompts.size(),
                     null));
         }
+    }
+
+    /**
+     * Loads a model with the checks that must pass before it may be cached: the tokenizer's regexes
+     * before the native tokenizer sees them (a catastrophic one would abort the JVM, issue 7), and
+     * finite weights after (NaN/inf weights refuse the model, issue 7).
+     */
+    private static ModelCache.Loader checkedLoad(EntropyEngine engine) {
+        return dir -> {
+            TokenizerRegexGuard.check(dir);
+            LoadedModel model = engine.load(dir);
+            try {
+                FiniteWeights.check(model.weightFiles());
+                return model;
+            } catch (ModelException | RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        };
     }
 
     /**

@@ -67,6 +67,7 @@ class FailedJobThenValidJobTest {
             public Optional<List<String>> modelRoots() { return Optional.empty(); }
             public boolean hashWeights() { return false; }
             public boolean warmEngine() { return false; }
+            public long modelCacheBytes() { return 1L << 30; }
         };
     }
 
@@ -77,7 +78,8 @@ class FailedJobThenValidJobTest {
      */
     @Test
     void aClosedEngineIsReplacedNotHandedOutAgain() throws Exception {
-        EngineHolder holder = new EngineHolder(config());
+        EngineHolder holder = new EngineHolder(config(),
+                new dev.territory.inference.telemetry.InferenceMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), 50));
         ModelJobRunner runner = new ModelJobRunner(Optional.empty(), 1, false);
         EntropyEngine first = holder.acquire(dev.territory.engine.ComputeDtype.FLOAT32);
         holder.release();

@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
@@ -49,6 +50,10 @@ public class InferenceMetrics {
     private final Counter jobsSucceeded;
     private final Counter jobsFailed;
     private final AtomicInteger jobsActive = new AtomicInteger();
+    private final Counter modelCacheHits;
+    private final Counter modelCacheMisses;
+    private final Counter modelCacheEvictions;
+    private final AtomicLong modelCacheResident = new AtomicLong();
     /** runId -> (role/seed -> progress); insertion order = age, for eviction. Guarded by itself. */
     private final LinkedHashMap<String, Map<String, Progress>> runs = new LinkedHashMap<>();
 
@@ -87,6 +92,14 @@ public class InferenceMetrics {
                 .description("Model jobs (one run, one role) finished").register(registry);
         Gauge.builder("territory.model.jobs.active", jobsActive, AtomicInteger::get)
                 .description("Model jobs in progress in this replica (loading or computing)").register(registry);
+        this.modelCacheHits = Counter.builder("territory.model.cache.hits")
+                .description("Model jobs that found their model loaded (the model cache)").register(registry);
+        this.modelCacheMisses = Counter.builder("territory.model.cache.misses")
+                .description("Model jobs that loaded their model (not in the model cache)").register(registry);
+        this.modelCacheEvictions = Counter.builder("territory.model.cache.evictions")
+                .description("Loaded models closed to make room, or because their directory changed").register(registry);
+        Gauge.builder("territory.model.cache.resident", modelCacheResident, AtomicLong::get).baseUnit(BaseUnits.BYTES)
+                .description("Weight bytes (in the compute dtype) of the models loaded in this replica").register(registry);
         DeadLetters.register(registry);
     }
 
@@ -115,6 +128,26 @@ public class InferenceMetrics {
     public void modelLoaded(Role role, Duration took, long bytes) {
         modelLoad.get(role).record(took);
         modelLoadSize.get(role).record(bytes);
+    }
+
+    /** A job found its model in the model cache. */
+    public void modelCacheHit() {
+        modelCacheHits.increment();
+    }
+
+    /** A job's model was not in the model cache and is loaded. */
+    public void modelCacheMiss() {
+        modelCacheMisses.increment();
+    }
+
+    /** The model cache closed an idle model to make room, or because its directory changed. */
+    public void modelCacheEviction() {
+        modelCacheEvictions.increment();
+    }
+
+    /** Weight bytes of the models now loaded in this replica (all model caches). */
+    public void modelCacheResidentBytes(long bytes) {
+        modelCacheResident.set(bytes);
     }
 
     /**
