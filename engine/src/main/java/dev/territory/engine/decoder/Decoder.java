@@ -12,6 +12,8 @@ import dev.territory.engine.ModelException;
 import dev.territory.engine.config.ModelConfig;
 import dev.territory.engine.entropy.AttentionObserver;
 import dev.territory.engine.families.Family;
+import dev.territory.engine.placement.LayerPlan;
+import dev.territory.engine.placement.LayerPlanner;
 import dev.territory.engine.weights.TensorInfo;
 import dev.territory.engine.weights.WeightStore;
 import java.util.ArrayList;
@@ -29,6 +31,11 @@ import java.util.List;
  *   x = x + o_proj(attention(rope(q_proj(norm1(x))), rope(k_proj(...)), v_proj(...)))
  *   x = x + down_proj(silu(gate_proj(norm2(x))) * up_proj(norm2(x)))
  * </pre>
+ *
+ * <p>The weights may be spread over devices layer by layer ({@link LayerPlan}, as accelerate's
+ * {@code device_map="auto"}): the embedding on the first device, each layer's weights on its
+ * device, and the forward pass moves the residual stream to a layer's device when it differs from
+ * the previous layer's.
  */
 public final class Decoder implements AutoCloseable {
 
@@ -49,17 +56,25 @@ public final class Decoder implements AutoCloseable {
             int window) {} // sliding window of this layer, 0 = full causal attention
 
     private final ModelConfig config;
-    private final NDManager weights;
+    private final NDManager[] weights; // per device of the plan: that device's weights
     private final DataType dtype;
-    private final NDArray embedTokens; // model.embed_tokens (V, E)
+    private final NDArray embedTokens; // model.embed_tokens (V, E), on the first device
     private final Layer[] layers;
+    private final LayerPlan plan;
+    private final int[] deviceOf; // per layer: its device's index in the plan
 
-    private Decoder(ModelConfig config, NDManager weights, DataType dtype, NDArray embedTokens, Layer[] layers) {
+    private Decoder(ModelConfig config, NDManager[] weights, DataType dtype, NDArray embedTokens, Layer[] layers,
+            LayerPlan plan) {
         this.config = config;
         this.weights = weights;
         this.dtype = dtype;
         this.embedTokens = embedTokens;
         this.layers = layers;
+        this.plan = plan;
+        this.deviceOf = new int[layers.length];
+        for (int l = 0; l < layers.length; l++) {
+            deviceOf[l] = plan.deviceOf(l);
+        }
     }
 
     // ---------------------------------------------------------------- loading
@@ -126,15 +141,59 @@ public final class Decoder implements AutoCloseable {
         }
     }
 
-    /** Loads the used weights into a new sub-manager of {@code parent}, in {@code dtype}. */
+    /** Bytes of the embedding table in a dtype of {@code bytesPerElement} bytes. */
+    public static long embeddingBytes(ModelConfig c, int bytesPerElement) {
+        return (long) c.vocabSize() * c.hiddenSize() * bytesPerElement;
+    }
+
+    /** Bytes of each decoder layer's used weights (biases included) in a dtype of {@code bytesPerElement} bytes. */
+    public static long[] layerBytes(ModelConfig c, int bytesPerElement) {
+        List<Expected> all = expectedTensors(c);
+        long[] out = new long[c.numLayers()];
+        for (int l = 0; l < out.length; l++) {
+            String prefix = Family.layer(l, ""); // "model.layers.1." does not match layer 10's names
+            for (Expected x : all) {
+                if (x.used() && x.name().startsWith(prefix)) {
+                    out[l] += Arrays.stream(x.shape()).reduce(1, (a, b) -> a * b) * bytesPerElement;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Loads the used weights into a new sub-manager of {@code parent}, in {@code dtype}: one device. */
     public static Decoder load(ModelConfig c, WeightStore store, NDManager parent, DataType dtype) throws ModelException {
-        NDManager m = parent.newSubManager();
+        LayerPlan plan;
         try {
+            String name = parent.getDevice().isGpu() ? "gpu:" + parent.getDevice().getDeviceId() : "cpu";
+            plan = LayerPlanner.plan(0, new long[c.numLayers()], List.of(new LayerPlanner.DeviceCapacity(name, LayerPlanner.UNLIMITED)));
+        } catch (LayerPlanner.DoesNotFit e) {
+            throw new IllegalStateException(e); // nothing is limited
+        }
+        return load(c, store, List.of(parent), plan, dtype);
+    }
+
+    /**
+     * Loads the used weights in {@code dtype} as {@code plan} places them: the weights of device d
+     * into a new sub-manager of {@code devices.get(d)}, the manager of that device.
+     */
+    public static Decoder load(ModelConfig c, WeightStore store, List<NDManager> devices, LayerPlan plan, DataType dtype)
+            throws ModelException {
+        if (devices.size() != plan.devices().size()) {
+            throw new IllegalArgumentException(devices.size() + " device managers for a plan of " + plan.devices().size()
+                    + " devices: " + plan);
+        }
+        NDManager[] managers = new NDManager[devices.size()];
+        try {
+            for (int d = 0; d < managers.length; d++) {
+                managers[d] = devices.get(d).newSubManager();
+            }
             Family f = Family.of(c);
-            NDArray embed = store.load("model.embed_tokens.weight", m, dtype);
+            NDArray embed = store.load("model.embed_tokens.weight", managers[0], dtype);
             Layer[] layers = new Layer[c.numLayers()];
             for (int l = 0; l < layers.length; l++) {
                 final int li = l;
+                final NDManager m = managers[plan.deviceOf(l)]; // this layer's device
                 Loader w = name -> store.load(Family.layer(li, name), m, dtype);
                 Loader b = name -> store.load(Family.layer(li, name), m, dtype);
                 boolean qkvb = f.qkvBias(c);
@@ -152,9 +211,9 @@ public final class Decoder implements AutoCloseable {
                         w.get("mlp.down_proj.weight"), mb ? b.get("mlp.down_proj.bias") : null,
                         c.windowOf(l));
             }
-            return new Decoder(c, m, dtype, embed, layers);
+            return new Decoder(c, managers, dtype, embed, layers, plan);
         } catch (ModelException | RuntimeException e) {
-            m.close();
+            closeAll(managers);
             throw e;
         }
     }
@@ -191,15 +250,40 @@ public final class Decoder implements AutoCloseable {
         float[][] cs = Rope.tables(config.rope(), config.headDim(), t);
         NDArray cos = scope.create(cs[0], new Shape(t, config.headDim())).toType(dtype, false); // (T, D)
         NDArray sin = scope.create(cs[1], new Shape(t, config.headDim())).toType(dtype, false); // (T, D)
+        // the same tables on every further device that holds layers: copied once per forward, not per layer
+        NDArray[][] tables = new NDArray[weights.length][]; // per device: keyReal (B, 1, 1, T), cos (T, D), sin (T, D)
+        tables[0] = new NDArray[] {keyReal, cos, sin};
+        for (int d = 1; d < weights.length; d++) {
+            if (plan.devices().get(d).layerCount() > 0) {
+                tables[d] = new NDArray[] {toDevice(keyReal, d, scope), toDevice(cos, d, scope), toDevice(sin, d, scope)};
+            }
+        }
+        int on = 0; // device of the residual stream: the embedding's
         for (int l = 0; l < layers.length; l++) {
-            try (NDManager step = scope.newSubManager()) {
+            int d = deviceOf[l];
+            try (NDManager step = scope.newSubManager(weights[d].getDevice())) {
                 x.attach(step); // the old residual stream dies with this step
-                NDArray next = layer(l, step, x, keyReal, keyLimit, cos, sin, observer, chunk);
+                if (d != on) {
+                    x = toDevice(x, d, step); // (B, T, E) to this layer's device
+                    on = d;
+                }
+                NDArray[] tb = tables[d];
+                NDArray next = layer(l, step, x, tb[0], keyLimit, tb[1], tb[2], observer, chunk);
                 next.attach(scope);
                 x = next;
             }
         }
         return x;
+    }
+
+    /**
+     * {@code a} on device {@code d} of the plan, as a new array freed with {@code owner} (CPU
+     * stand-ins share one device: then a new handle, maybe on the same storage; it is only read).
+     */
+    private NDArray toDevice(NDArray a, int d, NDManager owner) {
+        NDArray moved = a.toDevice(weights[d].getDevice(), true);
+        moved.attach(owner);
+        return moved;
     }
 
     /**
@@ -385,8 +469,26 @@ public final class Decoder implements AutoCloseable {
         return config;
     }
 
+    /** Where the weights are: which device holds the embedding and which layers. */
+    public LayerPlan plan() {
+        return plan;
+    }
+
+    /** The manager holding the weights of {@code layer} (tests check the placement with it). */
+    NDManager managerOf(int layer) {
+        return layers[layer].wq().getManager();
+    }
+
+    private static void closeAll(NDManager[] managers) {
+        for (NDManager m : managers) {
+            if (m != null) {
+                m.close();
+            }
+        }
+    }
+
     @Override
     public void close() {
-        weights.close();
+        closeAll(weights);
     }
 }

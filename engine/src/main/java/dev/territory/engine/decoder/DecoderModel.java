@@ -19,6 +19,8 @@ import dev.territory.engine.WeightFile;
 import dev.territory.engine.config.ModelConfig;
 import dev.territory.engine.entropy.ColumnStatistics;
 import dev.territory.engine.entropy.HeadEntropy;
+import dev.territory.engine.placement.LayerPlan;
+import dev.territory.engine.placement.LayerPlanner;
 import dev.territory.engine.tokenize.PromptTokenizer;
 import dev.territory.engine.weights.WeightStore;
 import java.nio.file.Files;
@@ -29,7 +31,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 
-/** A model directory loaded on the engine's device: config, tokenizer and decoder weights. */
+/** A model directory loaded on the engine's devices: config, tokenizer and decoder weights. */
 public final class DecoderModel implements LoadedModel {
 
     /** Live (B, H, C, T) float32 arrays per attention chunk: scores, exp, probabilities, one spare. */
@@ -40,7 +42,7 @@ public final class DecoderModel implements LoadedModel {
     private final List<WeightFile> weightFiles;
     private final PromptTokenizer tokenizer;
     private final Decoder decoder;
-    private final NDManager manager;
+    private final NDManager manager; // the first device's: batches, the embedding lookup and the statistics live there
     private final EngineOptions options;
 
     private DecoderModel(ModelConfig config, ModelArchitecture architecture, List<WeightFile> weightFiles,
@@ -54,8 +56,23 @@ public final class DecoderModel implements LoadedModel {
         this.options = options;
     }
 
-    /** Validates config, weights and tokenizer of {@code modelDir}, then loads the weights. */
+    /** Validates config, weights and tokenizer of {@code modelDir}, then loads the weights on the manager's device. */
     public static LoadedModel load(Path modelDir, NDManager manager, EngineOptions options) throws ModelException {
+        String name = manager.getDevice().isGpu() ? "gpu:" + manager.getDevice().getDeviceId() : "cpu";
+        return load(modelDir, List.of(manager), List.of(new LayerPlanner.DeviceCapacity(name, LayerPlanner.UNLIMITED)), options);
+    }
+
+    /**
+     * Validates config, weights and tokenizer of {@code modelDir}, plans where its layers go over
+     * the devices ({@link LayerPlanner}: bytes in the compute dtype against each device's
+     * capacity), then loads the weights there.
+     *
+     * @param managers one per device, in placement order; the first also holds batches and statistics
+     * @param capacities the same devices with the weight bytes each can take
+     * @throws ModelException also when the model does not fit the devices (bytes needed and available per device)
+     */
+    public static LoadedModel load(Path modelDir, List<NDManager> managers, List<LayerPlanner.DeviceCapacity> capacities,
+            EngineOptions options) throws ModelException {
         if (!Files.isDirectory(modelDir)) {
             throw new ModelException(modelDir + ": not a directory");
         }
@@ -66,9 +83,16 @@ public final class DecoderModel implements LoadedModel {
                     dev.territory.engine.families.Family.of(config).defaultPadToken());
             try {
                 DataType dtype = options.computeDtype() == ComputeDtype.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT32;
-                Decoder decoder = Decoder.load(config, store, manager, dtype);
+                int bytes = dtype.getNumOfBytes();
+                LayerPlan plan;
+                try {
+                    plan = LayerPlanner.plan(Decoder.embeddingBytes(config, bytes), Decoder.layerBytes(config, bytes), capacities);
+                } catch (LayerPlanner.DoesNotFit e) {
+                    throw new ModelException(modelDir + " in " + options.computeDtype().id() + ": " + e.getMessage());
+                }
+                Decoder decoder = Decoder.load(config, store, managers, plan, dtype);
                 return new DecoderModel(config, config.architecture(store.storageDtype()), store.weightFiles(),
-                        tokenizer, decoder, manager, options);
+                        tokenizer, decoder, managers.get(0), options);
             } catch (ModelException | RuntimeException e) {
                 tokenizer.close();
                 throw e;
@@ -84,6 +108,21 @@ public final class DecoderModel implements LoadedModel {
     @Override
     public List<WeightFile> weightFiles() {
         return weightFiles;
+    }
+
+    @Override
+    public String placement() {
+        return decoder.plan().describe();
+    }
+
+    /** Where the weights are, device by device. */
+    public LayerPlan plan() {
+        return decoder.plan();
+    }
+
+    /** The decoder (tests check where its weights live). */
+    Decoder decoder() {
+        return decoder;
     }
 
     /** Query rows per attention chunk for a batch of {@code batch} prompts of {@code tokens} tokens. */

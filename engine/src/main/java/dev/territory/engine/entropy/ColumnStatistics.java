@@ -12,6 +12,10 @@ import ai.djl.ndarray.types.Shape;
  * Accumulates, per layer and head, the column sums of the attention probabilities over the
  * counted query rows, chunk by chunk, so that no (T x T) matrix outlives its chunk. Optionally
  * also the sum over real query rows of each row's entropy in bits.
+ *
+ * <p>With a model spread over devices, a chunk's probabilities are on its layer's device: each
+ * chunk is reduced there, and only the (B, H, T) result moves to the accumulators' device (the
+ * scope's), so that every layer's sums end on one device.
  */
 public final class ColumnStatistics implements AttentionObserver {
 
@@ -55,16 +59,16 @@ public final class ColumnStatistics implements AttentionObserver {
         long c = probs.getShape().get(2);
         String rows = ":, :, " + rowStart + ":" + (rowStart + c);
         NDArray counted = rowWeights == null ? probs : probs.mul(local(rowWeights.get(rows + ", :"), probs));
-        columnSums[layer] = accumulate(columnSums[layer], toFullWidth(counted.sum(new int[] {2}))); // (B, H, C, K) -> (B, H, T)
+        columnSums[layer] = accumulate(columnSums[layer], toFullWidth(home(counted.sum(new int[] {2})))); // (B, H, C, K) -> (B, H, T)
         if (realColumnSums != null) {
             NDArray real = probs.mul(local(realRows.get(rows), probs).expandDims(-1)); // weights (B, 1, C, 1)
-            realColumnSums[layer] = accumulate(realColumnSums[layer], toFullWidth(real.sum(new int[] {2})));
+            realColumnSums[layer] = accumulate(realColumnSums[layer], toFullWidth(home(real.sum(new int[] {2}))));
         }
         if (rowEntropy) {
             NDArray safe = probs.add(probs.eq(0f).toType(DataType.FLOAT32, false));
             NDArray perRow = probs.mul(safe.log2()).sum(new int[] {-1}).neg(); // (B, H, C) bits
             NDArray real = perRow.mul(local(realRows.get(rows), probs)).sum(new int[] {2}); // (B, H)
-            rowEntropySums[layer] = accumulate(rowEntropySums[layer], real);
+            rowEntropySums[layer] = accumulate(rowEntropySums[layer], home(real));
         }
     }
 
@@ -76,13 +80,29 @@ public final class ColumnStatistics implements AttentionObserver {
             return sums;
         }
         Shape shape = sums.getShape();
-        return sums.concat(sums.getManager().zeros(new Shape(shape.get(0), shape.get(1), t - k)), -1);
+        return sums.concat(sums.getManager().zeros(new Shape(shape.get(0), shape.get(1), t - k), sums.getDataType(),
+                sums.getDevice()), -1);
     }
 
-    /** Moves a slice of a long-lived array into the chunk's manager, so that it dies with the chunk. */
+    /** Moves a slice of a long-lived array into the chunk's manager and onto its device, so that it dies with the chunk. */
     private static NDArray local(NDArray slice, NDArray probs) {
         slice.attach(probs.getManager());
-        return slice;
+        if (slice.getDevice().equals(probs.getDevice())) {
+            return slice;
+        }
+        NDArray moved = slice.toDevice(probs.getDevice(), false);
+        moved.attach(probs.getManager());
+        return moved;
+    }
+
+    /** A chunk's reduction on the accumulators' device (itself when it is there), freed with the chunk unless kept. */
+    private NDArray home(NDArray reduced) {
+        if (reduced.getDevice().equals(scope.getDevice())) {
+            return reduced;
+        }
+        NDArray moved = reduced.toDevice(scope.getDevice(), false);
+        moved.attach(reduced.getManager());
+        return moved;
     }
 
     private NDArray accumulate(NDArray acc, NDArray chunk) {
