@@ -94,7 +94,8 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--batch", paramLabel = "N", defaultValue = "1", description = "prompts per forward pass (default: ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu", description = "DJL device (default: ${DEFAULT-VALUE})")
+    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
+            description = "cpu, gpu:N, gpu:0,gpu:1 (layers spread over them), or auto (every visible GPU, else cpu) (default: ${DEFAULT-VALUE})")
     String device;
 
     @Option(names = "--reference", paramLabel = "e11-mistral|RUN_DIR", defaultValue = References.E11_MISTRAL_ID,
@@ -165,7 +166,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         RoleMetrics baseMetrics;
         RoleMetrics instructMetrics;
         Map<String, String> libraries = new LinkedHashMap<>();
-        try (EntropyEngine engine = EntropyEngine.create(options);
+        try (EntropyEngine engine = EntropiesCommand.createEngine(options);
                 ProgressBar bar = new ProgressBar("analyze", total)) {
             long[] offset = {0};
             Role b = runRole(engine, "base", baseModel, promptList, request, records, bar, offset, runtime);
@@ -257,6 +258,7 @@ final class AnalyzeCommand implements Callable<Integer> {
                     a.numLayers(), a.numHeads(), a.numKvHeads(), a.headDim(), a.storageDtype(),
                     paramsKnown ? params : null, hashes);
             runtime.put(role + "_seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
+            runtime.put(role + "_placement", model.placement()); // e.g. "gpu:0 embedding + layers 0-15, gpu:1 layers 16-31"
             return new Role(summary, NotebookMetrics.aggregate(seedMetrics));
         }
     }

@@ -59,7 +59,8 @@ final class EntropiesCommand implements Callable<Integer> {
     @Option(names = "--row-entropy", description = "Also write each head's mean per-row entropy in bits (rowEntropy).")
     boolean rowEntropy;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "DJL device, e.g. cpu or gpu:0 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "cpu",
+            description = "cpu, gpu:N, gpu:0,gpu:1 (layers spread over them), or auto (every visible GPU, else cpu) (default ${DEFAULT-VALUE}).")
     String device;
 
     @Option(names = "--out", required = true, description = "Output file (JSON lines).")
@@ -84,7 +85,7 @@ final class EntropiesCommand implements Callable<Integer> {
         ResolvedModel resolved = ModelArguments.resolve(model, "model");
         EngineOptions options = new EngineOptions(device, computeDtype, EngineOptions.DEFAULT_MEMORY_BUDGET, chunk);
         List<PromptEntropies> results;
-        try (EntropyEngine engine = EntropyEngine.create(options); LoadedModel loaded = engine.load(resolved.directory())) {
+        try (EntropyEngine engine = createEngine(options); LoadedModel loaded = engine.load(resolved.directory())) {
             try (ProgressBar bar = new ProgressBar("entropies", texts.size())) {
                 results = loaded.computeEntropies(texts, new EntropyRequest(maxLength, proto, batch, rowEntropy),
                         (done, total) -> bar.update(done));
@@ -103,6 +104,15 @@ final class EntropiesCommand implements Callable<Integer> {
             throw new IOException(out + ": cannot write: " + e.getMessage(), e);
         }
         return 0;
+    }
+
+    /** The engine of {@code options}; a device setting it cannot resolve is an error naming {@code --device}. */
+    static EntropyEngine createEngine(EngineOptions options) {
+        try {
+            return EntropyEngine.create(options);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--device: " + e.getMessage(), e);
+        }
     }
 
     /** DJL logs its platform and thread choices at INFO: keep stderr for the progress bar and errors. */

@@ -106,4 +106,26 @@ class EntropiesCommandTest {
         assertThat(EntropiesCommand.number(Float.NaN)).isEqualTo("\"nan\"");
         assertThat(EntropiesCommand.number(Float.NEGATIVE_INFINITY)).isEqualTo("\"-inf\"");
     }
+
+    @Test
+    void badDeviceExitsWithTwoNamingTheOption() throws Exception {
+        String model = fixtures().resolve("models/mistral-mha-base").toString();
+        java.io.PrintStream saved = System.err;
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int unknown;
+        int absentGpu;
+        try {
+            System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+            unknown = Territory.execute("entropies", "--model", model, "--device", "tpu:0", "--out", tmp.resolve("x.jsonl").toString());
+            absentGpu = Territory.execute("entropies", "--model", model, "--device", "gpu:9", "--out", tmp.resolve("x.jsonl").toString());
+        } finally {
+            System.setErr(saved);
+        }
+        String text = err.toString(java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(unknown).isEqualTo(2);
+        assertThat(absentGpu).isEqualTo(2);
+        assertThat(text).contains("error: --device: device setting 'tpu:0': unknown device 'tpu:0'")
+                .contains("error: --device: device setting 'gpu:9': gpu:9 is beyond the");
+        assertThat(Files.exists(tmp.resolve("x.jsonl"))).isFalse();
+    }
 }

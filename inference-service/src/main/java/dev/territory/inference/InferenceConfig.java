@@ -9,7 +9,14 @@ import java.util.Optional;
 @ConfigMapping(prefix = "territory.inference")
 public interface InferenceConfig {
 
-    /** DJL device the forward passes run on: {@code cpu}, {@code gpu:0}, ... */
+    /**
+     * Devices the forward passes run on (default {@code cpu}): {@code cpu}; {@code gpu:N}; a list
+     * {@code gpu:0,gpu:1,...} over which a model too large for one GPU is spread layer by layer
+     * (embedding and first layers on the first, as {@code device_map="auto"}); {@code auto}, every
+     * visible CUDA GPU, or the CPU when there is none. A GPU's share is its free memory less the
+     * attention budget and a 1 GiB activation margin. An unknown device or an absent GPU fails the
+     * engine's warm-up at start (readiness {@code djl-engine} DOWN) with a message naming the value.
+     */
     @WithDefault("cpu")
     String device();
 
