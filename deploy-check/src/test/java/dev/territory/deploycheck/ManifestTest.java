@@ -188,10 +188,18 @@ class ManifestTest {
         for (String other : List.of("metrics-service", "report-service")) {
             assertThat(container(one(rs, Deployment.class, other)).getResources().getLimits()).doesNotContainKey("nvidia.com/gpu");
         }
-        // the forward passes run on the GPU (territory.inference.device), and the service knows that setting
+        // the forward passes run on the pod's GPUs (territory.inference.device), and the service knows that setting
         assertThat(container(d).getEnv()).anySatisfy(e -> {
             assertThat(e.getName()).isEqualTo("TERRITORY_INFERENCE_DEVICE");
-            assertThat(e.getValue()).startsWith("gpu");
+            assertThat(e.getValue()).matches("auto|gpu:\\d+(,gpu:\\d+)*");
+        });
+        // the libtorch flavor asked for at run time is the one the image baked in (else DJL falls back to the CPU)
+        java.util.regex.Matcher baked = java.util.regex.Pattern.compile("(?m)^ARG PYTORCH_FLAVOR=(\\S+)$")
+                .matcher(Repo.read("deploy/docker/inference-service/Dockerfile"));
+        assertThat(baked.find()).as("ARG PYTORCH_FLAVOR=... in the inference Dockerfile").isTrue();
+        assertThat(container(d).getEnv()).anySatisfy(e -> {
+            assertThat(e.getName()).isEqualTo("PYTORCH_FLAVOR");
+            assertThat(e.getValue()).isEqualTo(baked.group(1));
         });
         ServiceConfig inference = ServiceConfig.of("inference-service");
         if (inference != null) {
