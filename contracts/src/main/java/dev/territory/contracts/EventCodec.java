@@ -119,6 +119,35 @@ public final class EventCodec {
         }
     }
 
+    /**
+     * The {@code type} of a message without reading the rest: the top-level fields are streamed and
+     * nested values skipped unparsed, so a consumer can pass over events it does not handle (a
+     * RoleMetricsComputed holds thousands of numbers) cheaply. Empty when there is no textual
+     * top-level {@code type}; malformed JSON before it throws {@link EventFormatException}.
+     */
+    public static Optional<String> typeOf(byte[] json) {
+        if (json == null) {
+            return Optional.empty();
+        }
+        try (com.fasterxml.jackson.core.JsonParser parser = MAPPER.getFactory().createParser(json)) {
+            if (parser.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return Optional.empty();
+            }
+            while (parser.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String field = parser.currentName();
+                com.fasterxml.jackson.core.JsonToken value = parser.nextToken();
+                if ("type".equals(field)) {
+                    return value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING ? Optional.of(parser.getText())
+                            : Optional.empty();
+                }
+                parser.skipChildren();
+            }
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new EventFormatException("not JSON: " + firstLine(e.getMessage()), e);
+        }
+    }
+
     /** Best effort: the {@code runId} of a message that may not decode, so a failure can still name its run. */
     public static Optional<String> runIdOf(byte[] json) {
         try {

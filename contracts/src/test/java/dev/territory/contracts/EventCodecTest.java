@@ -41,7 +41,20 @@ class EventCodecTest {
             assertThat(EventCodec.encodeToString(back)).isEqualTo(new String(json, java.nio.charset.StandardCharsets.UTF_8));
             assertThat(back.eventId()).isEqualTo(event.eventId());
             assertThat(back.occurredAt()).isEqualTo(event.occurredAt());
+            assertThat(EventCodec.typeOf(json)).contains(event.getClass().getSimpleName());
         }
+    }
+
+    @Test
+    void typeOfReadsOnlyTheTopLevelType() {
+        byte[] late = "{\"metrics\":{\"type\":\"nested\",\"x\":[1,2,{\"type\":\"deeper\"}]},\"type\":\"RunFailed\",\"rest\": ["
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8); // malformed after the type: never read
+        assertThat(EventCodec.typeOf(late)).contains("RunFailed");
+        assertThat(EventCodec.typeOf("{\"type\":7}".getBytes(java.nio.charset.StandardCharsets.UTF_8))).isEmpty();
+        assertThat(EventCodec.typeOf("[1]".getBytes(java.nio.charset.StandardCharsets.UTF_8))).isEmpty();
+        assertThat(EventCodec.typeOf("{\"runId\":\"r\"}".getBytes(java.nio.charset.StandardCharsets.UTF_8))).isEmpty();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> EventCodec.typeOf("{\"a\":".getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .isInstanceOf(EventFormatException.class).hasMessageContaining("not JSON");
     }
 
     @Test

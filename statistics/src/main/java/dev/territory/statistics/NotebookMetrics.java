@@ -35,14 +35,21 @@ public final class NotebookMetrics {
         int layers = perPromptEntropies[0].length;
         int heads = layers == 0 ? 0 : perPromptEntropies[0][0].length;
         requireShape(perPromptEntropies, layers, heads);
+        // np.mean(axis=0) adds the prompts in order; prompt-outer loops keep that order per (l, h)
+        // while reading memory sequentially
         double[][] mean = new double[layers][heads];
-        for (int l = 0; l < layers; l++) {
-            for (int h = 0; h < heads; h++) {
-                double sum = 0.0;
-                for (int p = 0; p < prompts; p++) {
-                    sum += perPromptEntropies[p][l][h];
+        for (int p = 0; p < prompts; p++) {
+            for (int l = 0; l < layers; l++) {
+                double[] row = perPromptEntropies[p][l];
+                double[] sum = mean[l];
+                for (int h = 0; h < heads; h++) {
+                    sum[h] += row[h];
                 }
-                mean[l][h] = sum / prompts;
+            }
+        }
+        for (double[] sum : mean) {
+            for (int h = 0; h < heads; h++) {
+                sum[h] /= prompts;
             }
         }
         return mean;
