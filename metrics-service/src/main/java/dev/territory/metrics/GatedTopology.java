@@ -59,8 +59,7 @@ public final class GatedTopology {
         topology.addSource("vectors", strings.deserializer(), bytes.deserializer(), topics.vectors());
         topology.addProcessor("vector-gate", () -> new VectorGate(topics.vectors(), requireKnownRun, listener), "vectors");
         topology.addProcessor("seed-aggregator", () -> new MetricsTopology.SeedAggregator(listener), "vector-gate");
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MetricsTopology.SEED_STORE),
-                strings, bytes), "seed-aggregator");
+        topology.addStateStore(MetricsTopology.seedStore(), "seed-aggregator");
         topology.addSource("seed-metrics", strings.deserializer(), bytes.deserializer(), topics.metrics());
         topology.addProcessor("role-aggregator", () -> new MetricsTopology.RoleAggregator(listener), "seed-metrics");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MetricsTopology.ROLE_STORE),
@@ -93,12 +92,15 @@ public final class GatedTopology {
         }
     }
 
-    /** Passes usable vectors to the seed aggregator; dead-letters the others with the reason. */
-    static final class VectorGate implements Processor<String, byte[], String, byte[]> {
+    /**
+     * Passes usable vectors, decoded (the seed aggregator does not parse them again), to the seed
+     * aggregator as {@link CheckedVector}s; dead-letters the others, as they came, with the reason.
+     */
+    static final class VectorGate implements Processor<String, byte[], String, Object> {
         private final String sourceTopic;
         private final boolean requireKnownRun;
         private final AggregationListener listener;
-        private ProcessorContext<String, byte[]> context;
+        private ProcessorContext<String, Object> context;
         private KeyValueStore<String, byte[]> knownRuns;
 
         VectorGate(String sourceTopic, boolean requireKnownRun, AggregationListener listener) {
@@ -108,18 +110,36 @@ public final class GatedTopology {
         }
 
         @Override
-        public void init(ProcessorContext<String, byte[]> context) {
+        public void init(ProcessorContext<String, Object> context) {
             this.context = context;
             this.knownRuns = context.getStateStore(KNOWN_RUNS_STORE);
         }
 
         @Override
         public void process(Record<String, byte[]> record) {
-            String reason = problem(record);
-            if (reason == null) {
-                context.forward(record, "seed-aggregator");
+            EntropyVectorComputed vector;
+            try {
+                vector = EventCodec.decode(record.value(), EntropyVectorComputed.class);
+            } catch (RuntimeException e) {
+                deadLetter(record, e.getMessage());
                 return;
             }
+            float[][] entropies;
+            try {
+                entropies = vector.entropyMatrix();
+            } catch (RuntimeException e) {
+                deadLetter(record, e.getMessage());
+                return;
+            }
+            String reason = problem(record.key(), vector, entropies);
+            if (reason == null) {
+                context.forward(record.withValue(new CheckedVector(vector, entropies)), "seed-aggregator");
+                return;
+            }
+            deadLetter(record, reason);
+        }
+
+        private void deadLetter(Record<String, byte[]> record, String reason) {
             String runId = EventCodec.runIdOf(record.value()).orElse("?");
             LOG.warnf("dead-lettered a vector (run %s, key %s): %s", runId, record.key(), reason);
             listener.vectorRejected(runId, reason);
@@ -134,18 +154,10 @@ public final class GatedTopology {
             context.forward(record.withHeaders(headers), "dead-letter-sink");
         }
 
-        /** Why the vector cannot be counted, or null. */
-        String problem(Record<String, byte[]> record) {
-            EntropyVectorComputed vector;
-            float[][] matrix;
-            try {
-                vector = EventCodec.decode(record.value(), EntropyVectorComputed.class);
-                matrix = vector.entropyMatrix();
-            } catch (RuntimeException e) {
-                return e.getMessage();
-            }
-            if (record.key() != null && !record.key().equals(vector.key())) {
-                return "key '" + record.key() + "' differs from the vector's run/role/seed '" + vector.key() + "'";
+        /** Why the decoded vector cannot be counted, or null. */
+        String problem(String key, EntropyVectorComputed vector, float[][] matrix) {
+            if (key != null && !key.equals(vector.key())) {
+                return "key '" + key + "' differs from the vector's run/role/seed '" + vector.key() + "'";
             }
             for (int l = 0; l < matrix.length; l++) {
                 for (int h = 0; h < matrix[l].length; h++) {

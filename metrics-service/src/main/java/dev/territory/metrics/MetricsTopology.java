@@ -29,6 +29,7 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 import org.jboss.logging.Logger;
 
@@ -67,9 +68,9 @@ public final class MetricsTopology {
         var bytes = Serdes.ByteArray();
         Topology topology = new Topology();
         topology.addSource("vectors", strings.deserializer(), bytes.deserializer(), topics.vectors());
-        topology.addProcessor("seed-aggregator", () -> new SeedAggregator(listener), "vectors");
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SEED_STORE), strings, bytes),
-                "seed-aggregator");
+        topology.addProcessor("vector-decoder", () -> new VectorDecoder(listener), "vectors");
+        topology.addProcessor("seed-aggregator", () -> new SeedAggregator(listener), "vector-decoder");
+        topology.addStateStore(seedStore(), "seed-aggregator");
         topology.addSource("seed-metrics", strings.deserializer(), bytes.deserializer(), topics.metrics());
         topology.addProcessor("role-aggregator", () -> new RoleAggregator(listener), "seed-metrics");
         topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(ROLE_STORE), strings, bytes),
@@ -81,8 +82,49 @@ public final class MetricsTopology {
         return topology;
     }
 
-    /** Collects the vectors of one (run, role, seed) and emits its metrics once. */
-    static final class SeedAggregator implements Processor<String, byte[], String, byte[]> {
+    /**
+     * The seed store, with Kafka Streams' record cache: between commits, a key written again (the
+     * aggregate's count, once per vector) goes to RocksDB and the changelog once, and a vector put and
+     * deleted in the same interval (a seed completed from a backlog) never goes there at all.
+     * Commits flush the cache first, so exactly-once recovery is unchanged.
+     */
+    static StoreBuilder<KeyValueStore<String, byte[]>> seedStore() {
+        return Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(SEED_STORE), Serdes.String(), Serdes.ByteArray())
+                .withCachingEnabled();
+    }
+
+    /** The ungated topology's front: decodes each vector, drops an unreadable one with a log line. */
+    static final class VectorDecoder implements Processor<String, byte[], String, CheckedVector> {
+        private final AggregationListener listener;
+        private ProcessorContext<String, CheckedVector> context;
+
+        VectorDecoder(AggregationListener listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public void init(ProcessorContext<String, CheckedVector> context) {
+            this.context = context;
+        }
+
+        @Override
+        public void process(Record<String, byte[]> record) {
+            CheckedVector checked;
+            try {
+                EntropyVectorComputed vector = EventCodec.decode(record.value(), EntropyVectorComputed.class);
+                checked = new CheckedVector(vector, vector.entropyMatrix()); // checks the payload's length against the shape
+            } catch (RuntimeException e) {
+                String runId = EventCodec.runIdOf(record.value()).orElse("?");
+                LOG.warnf("rejected a vector (run %s, key %s): %s", runId, record.key(), e.getMessage());
+                listener.vectorRejected(runId, e.getMessage());
+                return;
+            }
+            context.forward(record.withValue(checked));
+        }
+    }
+
+    /** Collects the (decoded, checked) vectors of one (run, role, seed) and emits its metrics once. */
+    static final class SeedAggregator implements Processor<String, CheckedVector, String, byte[]> {
         private final AggregationListener listener;
         private ProcessorContext<String, byte[]> context;
         private KeyValueStore<String, byte[]> store;
@@ -98,17 +140,8 @@ public final class MetricsTopology {
         }
 
         @Override
-        public void process(Record<String, byte[]> record) {
-            EntropyVectorComputed vector;
-            try {
-                vector = EventCodec.decode(record.value(), EntropyVectorComputed.class);
-                vector.entropyMatrix(); // checks the payload's length against the shape
-            } catch (RuntimeException e) {
-                String runId = EventCodec.runIdOf(record.value()).orElse("?");
-                LOG.warnf("rejected a vector (run %s, key %s): %s", runId, record.key(), e.getMessage());
-                listener.vectorRejected(runId, e.getMessage());
-                return;
-            }
+        public void process(Record<String, CheckedVector> record) {
+            EntropyVectorComputed vector = record.value().vector();
             String key = vector.key();
             SeedState state = read(store.get(key), SeedState.class);
             if (state == null) {
@@ -129,21 +162,20 @@ public final class MetricsTopology {
                 listener.vectorDuplicate(vector.runId());
                 return;
             }
-            store.put(vectorKey, vector.entropies().getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            store.put(vectorKey, float32Bytes(record.value().entropies()));
             state = state.plusOne();
             listener.vectorAccepted(vector.runId(), vector.role(), vector.seed());
             if (state.received() < state.promptCount()) {
                 store.put(key, write(state));
                 return;
             }
-            TreeMap<Integer, String> vectors = new TreeMap<>();
+            TreeMap<Integer, byte[]> vectors = new TreeMap<>();
             List<String> held = new ArrayList<>();
             try (KeyValueIterator<String, byte[]> it = store.prefixScan(key + "#", new StringSerializer())) {
                 while (it.hasNext()) {
                     var kv = it.next();
                     held.add(kv.key);
-                    vectors.put(Integer.parseInt(kv.key.substring(key.length() + 1)),
-                            new String(kv.value, java.nio.charset.StandardCharsets.US_ASCII));
+                    vectors.put(Integer.parseInt(kv.key.substring(key.length() + 1)), kv.value);
                 }
             }
             held.forEach(store::delete); // only "emitted" is needed from now on
@@ -161,26 +193,60 @@ public final class MetricsTopology {
 
     /** Store key of one vector: {@code run/role/seed#00000017}; the '#' keeps seed 42's prefix from matching seed 420's. */
     static String vectorKey(String aggregateKey, int promptIndex) {
-        return aggregateKey + "#" + String.format("%08d", promptIndex);
+        String digits = Integer.toString(promptIndex);
+        return aggregateKey + "#" + "00000000".substring(Math.min(8, digits.length())) + digits;
     }
 
-    /** Computes the notebook's per-seed metrics from the complete set of vectors. */
-    static SeedMetricsComputed seedMetrics(SeedState state, Map<Integer, String> vectors) {
-        int layers = state.shape().numLayers();
-        int heads = state.shape().numHeads();
-        double[][][] perPrompt = new double[state.promptCount()][][];
-        if (vectors.size() != state.promptCount()) {
-            throw new IllegalStateException("holds " + vectors.size() + " vectors, expected " + state.promptCount());
+    /** A vector as the store holds it: little-endian float32, row-major (4 bytes per head). */
+    static byte[] float32Bytes(float[][] matrix) {
+        int heads = matrix.length == 0 ? 0 : matrix[0].length;
+        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(matrix.length * heads * Float.BYTES)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (float[] row : matrix) {
+            for (float v : row) {
+                buffer.putFloat(v);
+            }
         }
-        for (Map.Entry<Integer, String> e : vectors.entrySet()) {
-            float[][] f = dev.territory.contracts.Float32Codec.decode(e.getValue(), layers, heads);
+        return buffer.array();
+    }
+
+    /**
+     * A stored vector back as doubles. Stores written before the float32 format hold the event's
+     * base64 text instead (a different length): both are read, so an upgrade mid-run loses nothing.
+     */
+    static double[][] storedVector(byte[] value, int layers, int heads) {
+        int raw = layers * heads * Float.BYTES;
+        if (value.length != raw) {
+            float[][] f = dev.territory.contracts.Float32Codec.decode(
+                    new String(value, java.nio.charset.StandardCharsets.US_ASCII), layers, heads);
             double[][] d = new double[layers][heads];
             for (int l = 0; l < layers; l++) {
                 for (int h = 0; h < heads; h++) {
                     d[l][h] = f[l][h];
                 }
             }
-            perPrompt[e.getKey()] = d;
+            return d;
+        }
+        java.nio.FloatBuffer floats = java.nio.ByteBuffer.wrap(value).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        double[][] d = new double[layers][heads];
+        for (int l = 0; l < layers; l++) {
+            for (int h = 0; h < heads; h++) {
+                d[l][h] = floats.get();
+            }
+        }
+        return d;
+    }
+
+    /** Computes the notebook's per-seed metrics from the complete set of stored vectors. */
+    static SeedMetricsComputed seedMetrics(SeedState state, Map<Integer, byte[]> vectors) {
+        int layers = state.shape().numLayers();
+        int heads = state.shape().numHeads();
+        double[][][] perPrompt = new double[state.promptCount()][][];
+        if (vectors.size() != state.promptCount()) {
+            throw new IllegalStateException("holds " + vectors.size() + " vectors, expected " + state.promptCount());
+        }
+        for (Map.Entry<Integer, byte[]> e : vectors.entrySet()) {
+            perPrompt[e.getKey()] = storedVector(e.getValue(), layers, heads);
         }
         SeedMetrics metrics = NotebookMetrics.seed(state.seed(), perPrompt, state.shape().numKvHeads());
         return new SeedMetricsComputed(SeedMetricsComputed.idFor(state.runId(), state.role(), state.seed()),
@@ -207,35 +273,39 @@ public final class MetricsTopology {
 
         @Override
         public void process(Record<String, byte[]> record) {
-            TerritoryEvent event;
+            SeedMetricsComputed seedEvent;
             try {
-                event = EventCodec.decode(record.value());
+                if (!EventCodec.typeOf(record.value()).map(SEED_METRICS::equals).orElse(false)) {
+                    return; // our own RoleMetricsComputed, read back (not parsed: thousands of numbers): nothing to do
+                }
+                seedEvent = EventCodec.decode(record.value(), SeedMetricsComputed.class);
             } catch (RuntimeException e) {
                 LOG.warnf("skipped an unreadable record on the metrics topic (key %s): %s", record.key(), e.getMessage());
                 return;
-            }
-            if (!(event instanceof SeedMetricsComputed seedEvent)) {
-                return; // our own RoleMetricsComputed, read back: nothing to do
             }
             String key = Keys.runRole(seedEvent.runId(), seedEvent.role());
             RoleState state = read(store.get(key), RoleState.class);
             if (state == null) {
                 state = RoleState.empty();
             }
-            if (state.emitted() || state.seedEvents().containsKey(seedEvent.seed())) {
+            if (state.emitted() || state.holds(seedEvent.seed())) {
                 return;
             }
-            state.seedEvents().put(seedEvent.seed(), JSON.valueToTree(seedEvent));
-            if (!state.seedEvents().keySet().containsAll(seedEvent.seeds())) {
+            // each seed's event is kept as it came, under its own key: the state itself stays small
+            store.put(seedEventKey(key, seedEvent.seed()), record.value());
+            state = state.plus(seedEvent.seed());
+            if (!state.seeds().containsAll(seedEvent.seeds())) {
                 store.put(key, write(state));
                 return;
             }
-            store.put(key, write(new RoleState(new java.util.TreeMap<>(), true)));
+            store.put(key, write(RoleState.completed()));
             try {
                 List<SeedMetrics> seeds = new ArrayList<>();
                 for (int seed : seedEvent.seeds()) { // the run's order: the notebook takes structure from the first seed
-                    SeedMetricsComputed e = JSON.treeToValue(state.seedEvents().get(seed), SeedMetricsComputed.class);
-                    seeds.add(MetricsJson.readSeed(e.metrics()));
+                    seeds.add(MetricsJson.readSeed(seedEvent(state, key, seed, seedEvent).metrics()));
+                }
+                for (int seed : state.seeds()) {
+                    store.delete(seedEventKey(key, seed));
                 }
                 RoleMetrics role = NotebookMetrics.aggregate(seeds);
                 ObjectNode metrics = MetricsJson.toJson(role);
@@ -253,6 +323,30 @@ public final class MetricsTopology {
                         record.timestamp());
             }
         }
+
+        /** One seed's event: the one in hand, one a store of an earlier build held in the state, or the stored bytes. */
+        private SeedMetricsComputed seedEvent(RoleState state, String key, int seed, SeedMetricsComputed current)
+                throws IOException {
+            if (seed == current.seed()) {
+                return current;
+            }
+            JsonNode legacy = state.seedEvents() == null ? null : state.seedEvents().get(seed);
+            if (legacy != null) {
+                return JSON.treeToValue(legacy, SeedMetricsComputed.class);
+            }
+            byte[] stored = store.get(seedEventKey(key, seed));
+            if (stored == null) {
+                throw new IllegalStateException("the metrics event of seed " + seed + " is missing from the store");
+            }
+            return EventCodec.decode(stored, SeedMetricsComputed.class);
+        }
+    }
+
+    private static final String SEED_METRICS = SeedMetricsComputed.class.getSimpleName();
+
+    /** Store key of one seed's metrics event: {@code run/role#seed} (role keys have no '#'). */
+    static String seedEventKey(String roleKey, int seed) {
+        return roleKey + "#" + seed;
     }
 
     private static void fail(ProcessorContext<String, byte[]> context, String runId, String reason, long timestamp) {

@@ -70,10 +70,12 @@ public final class MetricsThroughput {
             p.put(StreamsConfig.APPLICATION_ID_CONFIG, prefix + "app");
             p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
             p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
-            p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+            p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, Integer.getInteger("commitMs", 100));
+            p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, Integer.getInteger("threads", 1));
             p.put(StreamsConfig.STATE_DIR_CONFIG, Files.createTempDirectory("bench-state").toString());
             p.put(StreamsConfig.consumerPrefix(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG), "earliest");
-            p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "zstd");
+            p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+            p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), 8 << 20);
             long start = System.nanoTime();
             int roles = 0;
             try (KafkaStreams streams = new KafkaStreams(MetricsTopology.build(topics, AggregationListener.NONE), p);
@@ -83,12 +85,23 @@ public final class MetricsThroughput {
                             "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
                 streams.start();
                 consumer.subscribe(List.of(topics.metrics()));
+                long first = 0;
                 while (roles < runs * 2) {
                     for (var rec : consumer.poll(Duration.ofMillis(100))) {
+                        if (first == 0) {
+                            first = System.nanoTime();
+                        }
                         TerritoryEvent e = EventCodec.decode(rec.value());
                         roles += e instanceof RoleMetricsComputed ? 1 : 0;
                     }
                 }
+                var mx = java.lang.management.ManagementFactory.getThreadMXBean();
+                java.util.Arrays.stream(mx.dumpAllThreads(false, false))
+                        .sorted(java.util.Comparator.comparingLong(t -> -mx.getThreadCpuTime(t.getThreadId())))
+                        .limit(8).forEach(t -> System.out.printf("  cpu %.1f s  %s%n", mx.getThreadCpuTime(t.getThreadId()) / 1e9,
+                                t.getThreadName().length() > 60 ? t.getThreadName().substring(t.getThreadName().length() - 60) : t.getThreadName()));
+                System.out.printf("first metrics event after %.1f s; after it %.0f vectors/s%n", (first - start) / 1e9,
+                        (vectors - prompts) / ((System.nanoTime() - first) / 1e9));
                 double seconds = (System.nanoTime() - start) / 1e9;
                 System.out.printf("metrics topology: %d vectors (32 x 32) of %d runs x 2 models x %d seeds x %d prompts in %.1f s "
                         + "(including Streams start-up): %.0f vectors/s%n", vectors, runs, seeds.size(), prompts, seconds,
