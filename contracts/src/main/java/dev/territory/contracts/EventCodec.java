@@ -28,6 +28,9 @@ public final class EventCodec {
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // metrics events carry thousands of doubles: Schubfach / fast_double_parser, same values
+            .enable(com.fasterxml.jackson.core.StreamWriteFeature.USE_FAST_DOUBLE_WRITER)
+            .enable(com.fasterxml.jackson.core.StreamReadFeature.USE_FAST_DOUBLE_PARSER)
             .build();
 
     private static final Map<String, Class<? extends TerritoryEvent>> TYPES = Map.ofEntries(
@@ -77,6 +80,11 @@ public final class EventCodec {
         if (json == null) {
             throw new EventFormatException("empty message (null payload)");
         }
+        Class<? extends TerritoryEvent> plain = plainWellFormed(json);
+        if (plain != null) {
+            String type = plain.getSimpleName();
+            return bind(type, () -> MAPPER.readValue(json, TerritoryEvent.class));
+        }
         JsonNode tree;
         try {
             tree = MAPPER.readTree(json);
@@ -104,8 +112,17 @@ public final class EventCodec {
                     + " (this build reads " + TerritoryEvent.SCHEMA_VERSION + ")");
         }
         requirePrimitives(type, cls, tree);
+        return bind(type, () -> MAPPER.treeToValue(tree, TerritoryEvent.class));
+    }
+
+    private interface Binding {
+        TerritoryEvent bind() throws IOException;
+    }
+
+    /** Runs Jackson's binding, turning its failures into messages that name the type and the field. */
+    private static TerritoryEvent bind(String type, Binding binding) {
         try {
-            return MAPPER.treeToValue(tree, TerritoryEvent.class);
+            return binding.bind();
         } catch (ValueInstantiationException e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             throw new EventFormatException(cause.getMessage(), e);
@@ -116,6 +133,63 @@ public final class EventCodec {
             throw new EventFormatException(type + ": " + firstLine(e.getOriginalMessage()) + " at " + path, e);
         } catch (IllegalArgumentException e) {
             throw new EventFormatException(type + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new EventFormatException("not JSON: " + firstLine(e.getMessage()), e);
+        }
+    }
+
+    /**
+     * The fast path's gate, one streaming pass over the top level with nested values skipped (a
+     * vector's 5 KB of base64 is scanned, not decoded, and no tree is built): the event class when
+     * the message is an object of a known {@code type} without nested records, {@code schemaVersion}
+     * is the integer this build reads, and every primitive field is present; then Jackson binds it
+     * directly. Null for anything else, which the tree path reads and names the problem of.
+     */
+    private static Class<? extends TerritoryEvent> plainWellFormed(byte[] json) {
+        try (com.fasterxml.jackson.core.JsonParser parser = MAPPER.getFactory().createParser(json)) {
+            if (parser.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return null;
+            }
+            String type = null;
+            boolean versionRead = false;
+            java.util.Set<String> present = new java.util.HashSet<>();
+            com.fasterxml.jackson.core.JsonToken field;
+            while ((field = parser.nextToken()) == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String name = parser.currentName();
+                com.fasterxml.jackson.core.JsonToken value = parser.nextToken();
+                if (!present.add(name)) {
+                    return null; // a repeated field: the tree path decides
+                }
+                if (value == com.fasterxml.jackson.core.JsonToken.VALUE_NULL) {
+                    present.remove(name);
+                } else if (name.equals("type")) {
+                    if (value != com.fasterxml.jackson.core.JsonToken.VALUE_STRING) {
+                        return null;
+                    }
+                    type = parser.getText();
+                } else if (name.equals("schemaVersion")) {
+                    if (value != com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT
+                            || parser.getNumberType() != com.fasterxml.jackson.core.JsonParser.NumberType.INT
+                            || parser.getIntValue() != TerritoryEvent.SCHEMA_VERSION) {
+                        return null;
+                    }
+                    versionRead = true;
+                }
+                parser.skipChildren();
+            }
+            Class<? extends TerritoryEvent> cls = type == null ? null : TYPES.get(type);
+            if (field != com.fasterxml.jackson.core.JsonToken.END_OBJECT || cls == null || !versionRead) {
+                return null;
+            }
+            for (RecordComponent component : cls.getRecordComponents()) {
+                if (component.getType().isRecord()
+                        || component.getType().isPrimitive() && !present.contains(component.getName())) {
+                    return null;
+                }
+            }
+            return cls;
+        } catch (IOException e) {
+            return null; // not JSON: the tree path says where
         }
     }
 
