@@ -74,11 +74,22 @@ final class BenchCommand implements Callable<Integer> {
             + "notebook does, and the keys past the last real token are skipped.")
     boolean fill;
 
+    @Option(names = "--metrics-vectors", paramLabel = "N", description = "Instead of the entropy pass: produce N entropy "
+            + "vectors (32 x 32) to a local broker, start the packaged metrics-service and measure how fast it consumes them.")
+    long metricsVectors;
+
+    @Option(names = "--metrics-prompts", defaultValue = "200", paramLabel = "P", description = "With --metrics-vectors: "
+            + "prompts per (run, model, seed), so each seed's metrics are computed every P vectors (default ${DEFAULT-VALUE}).")
+    int metricsPrompts;
+
     @Option(names = "--verbose", description = "Print stack traces of errors.")
     boolean verbose;
 
     @Override
     public Integer call() throws Exception {
+        if (metricsVectors > 0) {
+            return benchMetricsService();
+        }
         EntropiesCommand.quietEngineLogs(verbose);
         if (numPrompts < 1 || batch < 1 || maxLength < 1) {
             throw new IllegalArgumentException("--num-prompts, --batch and --max-length must be at least 1");
@@ -126,6 +137,26 @@ final class BenchCommand implements Callable<Integer> {
                         + "\"peak_rss_mb\":%.1f}%n",
                 model.toString().replace("\\", "\\\\").replace("\"", "\\\""), maxLength, prompts.size(), batch,
                 realTokens, entropyS, forwardS, entropyS / forwardS, prompts.size() / entropyS, peakRssMb());
+        return 0;
+    }
+
+    private int benchMetricsService() throws Exception {
+        if (model != null || synthetic != null) {
+            throw new IllegalArgumentException("--metrics-vectors benchmarks the metrics service: give no --model or --synthetic");
+        }
+        if (metricsPrompts < 1) {
+            throw new IllegalArgumentException("--metrics-prompts must be at least 1");
+        }
+        UpCommand.quietKafkaClients();
+        MetricsBench.Result r = MetricsBench.run(UpCommand.Stack.home(), metricsVectors, metricsPrompts, System.err);
+        System.err.printf(Locale.ROOT, "metrics-service: %d vectors in %.2f s after its first (start-up %.1f s): %.0f vectors/s; "
+                + "%.0f vectors/s counting start-up%n", r.vectors(), r.consumeS(), r.startupS(), r.vectorsPerS(),
+                r.vectorsPerSWithStartup());
+        System.out.printf(Locale.ROOT,
+                "{\"metrics_vectors\":%d,\"shape\":\"%dx%d\",\"prompts_per_seed\":%d,\"runs\":%d,\"startup_s\":%.2f,"
+                        + "\"consume_s\":%.3f,\"vectors_per_s\":%.0f,\"total_s\":%.2f,\"vectors_per_s_with_startup\":%.0f}%n",
+                r.vectors(), MetricsBench.LAYERS, MetricsBench.HEADS, r.promptsPerSeed(), r.runs(), r.startupS(), r.consumeS(),
+                r.vectorsPerS(), r.totalS(), r.vectorsPerSWithStartup());
         return 0;
     }
 

@@ -133,6 +133,40 @@ final class UpCommand implements Callable<Integer> {
             return stack;
         }
 
+        /**
+         * A broker alone, with the topics created; services are added with {@link #startAndAwait}
+         * (the benchmarks fill a topic before the service that reads it starts).
+         */
+        static Stack startBroker(Path home, Path state, PrintStream out) throws Exception {
+            Stack stack = new Stack(home, state, out);
+            try {
+                Files.createDirectories(state.resolve("run"));
+                Files.createDirectories(state.resolve("logs"));
+                stack.startBroker(0);
+                LocalKafka.ensureTopics(stack.bootstrap,
+                        Topics.ALL.stream().collect(Collectors.toMap(Topics.Spec::name, Topics.Spec::partitions)));
+            } catch (Exception e) {
+                stack.close();
+                throw e;
+            }
+            return stack;
+        }
+
+        /** Starts {@code svc} on a free port and waits until it is ready. */
+        void startAndAwait(String svc) throws Exception {
+            if (!Files.isRegularFile(jar(svc))) {
+                throw new IllegalStateException(jar(svc) + ": missing; build with mvn -B -DskipTests install (./territory does)");
+            }
+            ports.put(svc, freePort());
+            startService(svc);
+            awaitHealthy(svc, System.nanoTime() + START_TIMEOUT.toNanos());
+        }
+
+        /** Base URL of a started service's HTTP endpoints. */
+        String serviceUrl(String svc) {
+            return "http://127.0.0.1:" + ports.get(svc);
+        }
+
         String bootstrapServers() {
             return bootstrap;
         }
