@@ -217,7 +217,7 @@ public final class DecoderModel implements LoadedModel {
                 NDArray denominators = p == Protocol.ATTENDABLE
                         ? scope.create(realCount, new Shape(b, 1, 1)).toType(DataType.FLOAT64, false).broadcast(b, layers, heads)
                         : null;
-                entropyByProtocol.put(p, HeadEntropy.normalized(mean, denominators).toType(DataType.FLOAT32, false).toFloatArray());
+                entropyByProtocol.put(p, normalizedEntropies(scope, mean, denominators, layers));
                 if (!request.compareProtocols().isEmpty()) {
                     NDArray count = denominators != null ? denominators : mean.gt(0f).toType(DataType.FLOAT32, false).sum(new int[] {-1});
                     countByProtocol.put(p, count.toType(DataType.FLOAT32, false).toFloatArray());
@@ -250,6 +250,30 @@ public final class DecoderModel implements LoadedModel {
             }
             return out;
         }
+    }
+
+    /**
+     * {@link HeadEntropy#normalized} one layer at a time, each layer's float64 (B, H, T) temporaries
+     * freed before the next (all layers at once would hold about 1 GB of them at T = 16384).
+     *
+     * @return (B, L, H) float32 normalized entropies, flattened
+     */
+    private static float[] normalizedEntropies(NDManager scope, NDArray mean, NDArray denominators, int layers) {
+        ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+        for (int l = 0; l < layers; l++) {
+            try (NDManager part = scope.newSubManager()) {
+                NDArray m = mean.get(new NDIndex(":, {}", l)); // (B, H, T)
+                m.attach(part);
+                NDArray d = denominators == null ? null : denominators.get(new NDIndex(":, {}", l)); // (B, H)
+                if (d != null) {
+                    d.attach(part);
+                }
+                NDArray e = HeadEntropy.normalized(m, d).toType(DataType.FLOAT32, false); // (B, H)
+                e.attach(scope);
+                parts.add(e);
+            }
+        }
+        return ai.djl.ndarray.NDArrays.stack(parts, 1).toFloatArray(); // (B, L, H)
     }
 
     private static float[][] slice(float[] flat, int prompt, int layers, int heads) {

@@ -59,10 +59,10 @@ public final class ColumnStatistics implements AttentionObserver {
         long c = probs.getShape().get(2);
         String rows = ":, :, " + rowStart + ":" + (rowStart + c);
         NDArray counted = rowWeights == null ? probs : probs.mul(local(rowWeights.get(rows + ", :"), probs));
-        columnSums[layer] = accumulate(columnSums[layer], toFullWidth(home(counted.sum(new int[] {2})))); // (B, H, C, K) -> (B, H, T)
+        columnSums[layer] = addColumns(columnSums[layer], home(counted.sum(new int[] {2}))); // (B, H, C, K) -> (B, H, K)
         if (realColumnSums != null) {
             NDArray real = probs.mul(local(realRows.get(rows), probs).expandDims(-1)); // weights (B, 1, C, 1)
-            realColumnSums[layer] = accumulate(realColumnSums[layer], toFullWidth(home(real.sum(new int[] {2}))));
+            realColumnSums[layer] = addColumns(realColumnSums[layer], home(real.sum(new int[] {2})));
         }
         if (rowEntropy) {
             NDArray safe = probs.add(probs.eq(0f).toType(DataType.FLOAT32, false));
@@ -72,16 +72,24 @@ public final class ColumnStatistics implements AttentionObserver {
         }
     }
 
-    /** (B, H, K) column sums -> (B, H, T): keys the chunk did not compute have weight 0. */
-    private NDArray toFullWidth(NDArray sums) {
-        long k = sums.getShape().get(2);
+    /**
+     * Adds a chunk's (B, H, K) column sums to keys [0, K) of the layer's (B, H, T) accumulator, in
+     * place (the later keys' weights are 0 in this chunk); the first chunk starts it from zeros.
+     */
+    private NDArray addColumns(NDArray acc, NDArray partial) {
+        Shape shape = partial.getShape();
         long t = realRows.getShape().get(2);
-        if (k == t) {
-            return sums;
+        if (acc == null) {
+            acc = scope.zeros(new Shape(shape.get(0), shape.get(1), t), partial.getDataType(), scope.getDevice());
         }
-        Shape shape = sums.getShape();
-        return sums.concat(sums.getManager().zeros(new Shape(shape.get(0), shape.get(1), t - k), sums.getDataType(),
-                sums.getDevice()), -1);
+        if (shape.get(2) == t) {
+            acc.addi(partial);
+        } else {
+            NDArray keys = acc.get(new NDIndex(":, :, :{}", shape.get(2))); // a view of acc: the addition lands in acc
+            keys.addi(partial);
+            keys.close();
+        }
+        return acc;
     }
 
     /** Moves a slice of a long-lived array into the chunk's manager and onto its device, so that it dies with the chunk. */
