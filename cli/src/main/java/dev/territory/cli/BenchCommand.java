@@ -59,7 +59,8 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "float32", description = "float32 or float16 (default ${DEFAULT-VALUE}).")
     String dtype;
 
-    @Option(names = "--device", defaultValue = "cpu", description = "DJL device (default ${DEFAULT-VALUE}).")
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, gpu:N, a list gpu:0,gpu:1 (layers spread over them), "
+            + "or auto (every visible GPU, else cpu) (default ${DEFAULT-VALUE}).")
     String device;
 
     @Option(names = "--repeat", defaultValue = "3", description = "Timed repetitions, interleaved; the minimum of each is reported "
@@ -87,6 +88,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (metricsVectors < 0) {
+            throw new IllegalArgumentException("--metrics-vectors must be at least 1, got " + metricsVectors);
+        }
         if (metricsVectors > 0) {
             return benchMetricsService();
         }
@@ -110,7 +114,7 @@ final class BenchCommand implements Callable<Integer> {
         double entropyS;
         double forwardS;
         double realTokens = 0;
-        try (EntropyEngine engine = EntropyEngine.create(options); LoadedModel loaded = engine.load(model)) {
+        try (EntropyEngine engine = EntropiesCommand.createEngine(options); LoadedModel loaded = engine.load(model)) {
             // warm-up: first use of each kernel and shape
             if (!noWarmup) {
                 loaded.computeEntropies(prompts.subList(0, Math.min(batch, prompts.size())), request, null);
