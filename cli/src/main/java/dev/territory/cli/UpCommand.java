@@ -211,7 +211,8 @@ final class UpCommand implements Callable<Integer> {
         }
 
         private void startBroker(int kafkaPort) throws Exception {
-            List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-cp", cliClasspath(),
+            // the local broker shares 2 cores with the services: a throughput GC without G1's concurrent threads
+            List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-XX:+UseParallelGC", "-cp", cliClasspath(),
                     "dev.territory.kafka.local.LocalKafka", "--data-dir", state.resolve("kafka").toString()));
             if (kafkaPort > 0) {
                 cmd.addAll(List.of("--port", Integer.toString(kafkaPort)));
@@ -253,6 +254,8 @@ final class UpCommand implements Callable<Integer> {
                     "-Dquarkus.http.port=" + ports.get(svc), "-Dkafka.bootstrap.servers=" + bootstrap));
             if (svc.equals("metrics-service")) {
                 cmd.add("-Dkafka-streams.state.dir=" + state.resolve("metrics-state"));
+                // throughput GC, as its Dockerfile: on 2 cores G1's concurrent work slows bench --metrics-vectors
+                cmd.add("-XX:+UseParallelGC");
             }
             cmd.addAll(List.of("-jar", jar(svc).toString()));
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)

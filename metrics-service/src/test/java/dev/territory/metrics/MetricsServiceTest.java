@@ -60,7 +60,7 @@ class MetricsServiceTest {
         assertThat(roles).hasSize(2);
         given().get("/q/health/ready").then().statusCode(200);
         given().get("/q/metrics").then().statusCode(200)
-                .body(containsString("territory_metrics_vectors_consumed_total{"))
-                .body(containsString("territory_metrics_aggregates_completed_total{"));
+                .body(containsString("territory_vectors_consumed_total{outcome=\"new\"}"))
+                .body(containsString("territory_aggregates_completed_total{level=\"role\"}"));
     }
 }
