@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.territory.engine.synthetic.SyntheticCheckpoint;
+import dev.territory.engine.testing.SharedEngine;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
@@ -15,28 +16,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 import org.assertj.core.api.AbstractThrowableAssert;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** One test per class of unusable model directory; each checks that the message names file and problem. */
 class BadModelDirectoryTest {
 
-    static EntropyEngine engine;
+    @RegisterExtension
+    static final SharedEngine ENGINE = new SharedEngine();
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        engine = EntropyEngine.create(EngineOptions.defaults());
-    }
-
-    @AfterAll
-    static void stop() {
-        engine.close();
-    }
 
     private Path valid() throws IOException {
         return valid(new SyntheticCheckpoint.Spec());
@@ -48,7 +39,7 @@ class BadModelDirectoryTest {
     }
 
     private AbstractThrowableAssert<?, ? extends Throwable> loading(Path dir) {
-        return assertThatThrownBy(() -> engine.load(dir).close()).isInstanceOf(ModelException.class);
+        return assertThatThrownBy(() -> ENGINE.get().load(dir).close()).isInstanceOf(ModelException.class);
     }
 
     private Path editConfig(Consumer<ObjectNode> edit) throws IOException {
@@ -72,7 +63,7 @@ class BadModelDirectoryTest {
 
     @Test
     void validDirectoryLoads() throws Exception {
-        try (LoadedModel m = engine.load(valid())) {
+        try (LoadedModel m = ENGINE.get().load(valid())) {
             assertThat(m.architecture().numLayers()).isEqualTo(1);
             assertThat(m.weightFiles()).extracting(WeightFile::name).containsExactly("model.safetensors");
             assertThat(m.weightFiles().get(0).sha256()).hasSize(64);

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.territory.contracts.PromptSets;
+import dev.territory.engine.testing.SharedEngine;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -19,17 +19,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 class FixtureParityTest {
 
-    static EntropyEngine engine;
-
-    @BeforeAll
-    static void start() {
-        engine = EntropyEngine.create(EngineOptions.defaults());
-    }
-
-    @AfterAll
-    static void stop() {
-        engine.close();
-    }
+    @RegisterExtension
+    static final SharedEngine ENGINE = new SharedEngine();
 
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource({"llama3-gqa, base", "llama3-gqa, instruct", "mistral-mha, base", "mistral-mha, instruct"})
@@ -39,7 +30,7 @@ class FixtureParityTest {
         JsonNode ref16 = json.readTree(TestData.fixtures().resolve("reference/" + pair + ".bfloat16.json").toFile()).get(role);
         Path dir = TestData.model(pair + "-" + role);
         List<PromptEntropies> got;
-        try (LoadedModel model = engine.load(dir)) {
+        try (LoadedModel model = ENGINE.get().load(dir)) {
             got = model.computeEntropies(PromptSets.STANDARD_10_V3, new EntropyRequest(128, Protocol.E11_V3, 5), null);
         }
         assertThat(got).hasSize(10);

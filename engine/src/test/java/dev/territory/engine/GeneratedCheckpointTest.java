@@ -3,13 +3,13 @@ package dev.territory.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.territory.contracts.PromptSets;
-import dev.territory.engine.testing.ReferenceDecoder;
 import dev.territory.engine.synthetic.SyntheticCheckpoint;
+import dev.territory.engine.testing.ReferenceDecoder;
+import dev.territory.engine.testing.SharedEngine;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -18,20 +18,11 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GeneratedCheckpointTest {
 
-    static EntropyEngine engine;
+    @RegisterExtension
+    static final SharedEngine ENGINE = new SharedEngine();
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        engine = EntropyEngine.create(EngineOptions.defaults());
-    }
-
-    @AfterAll
-    static void stop() {
-        engine.close();
-    }
 
     @Test
     void qwen2WithBiasesTiedEmbeddingsAndMoreRowsThanTheTokenizer() throws Exception {
@@ -108,7 +99,7 @@ class GeneratedCheckpointTest {
         SyntheticCheckpoint ckpt = SyntheticCheckpoint.write(spec, tmp.resolve("model"));
         ReferenceDecoder ref = new ReferenceDecoder(ckpt);
         List<String> prompts = PromptSets.STANDARD_10_V3.subList(0, 4);
-        try (LoadedModel model = engine.load(ckpt.dir)) {
+        try (LoadedModel model = ENGINE.get().load(ckpt.dir)) {
             archCheck.accept(model.architecture());
             List<PromptEntropies> got = model.computeEntropies(prompts, new EntropyRequest(maxLength, Protocol.E11_V3, batch), null);
             double worst = 0;

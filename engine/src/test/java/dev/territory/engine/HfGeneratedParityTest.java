@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.territory.contracts.PromptSets;
 import dev.territory.engine.synthetic.SyntheticCheckpoint;
+import dev.territory.engine.testing.SharedEngine;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -23,20 +23,11 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class HfGeneratedParityTest {
 
-    static EntropyEngine engine;
+    @RegisterExtension
+    static final SharedEngine ENGINE = new SharedEngine();
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        engine = EntropyEngine.create(EngineOptions.defaults());
-    }
-
-    @AfterAll
-    static void stop() {
-        engine.close();
-    }
 
     static Stream<Arguments> cases() {
         SyntheticCheckpoint.Spec qwen = new SyntheticCheckpoint.Spec();
@@ -89,7 +80,7 @@ class HfGeneratedParityTest {
         JsonNode ref = new ObjectMapper().readTree(getClass().getResourceAsStream("/hf-generated/hf-" + name + ".json"));
         SyntheticCheckpoint ckpt = SyntheticCheckpoint.write(spec, tmp.resolve(name));
         List<PromptEntropies> got;
-        try (LoadedModel model = engine.load(ckpt.dir)) {
+        try (LoadedModel model = ENGINE.get().load(ckpt.dir)) {
             got = model.computeEntropies(PromptSets.STANDARD_10_V3, new EntropyRequest(maxLength, Protocol.E11_V3, 4), null);
         }
         double worst = 0;

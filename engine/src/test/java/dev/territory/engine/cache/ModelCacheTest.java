@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.territory.engine.ComputeDtype;
-import dev.territory.engine.EngineOptions;
-import dev.territory.engine.EntropyEngine;
 import dev.territory.engine.EntropyRequest;
 import dev.territory.engine.LoadedModel;
 import dev.territory.engine.ModelArchitecture;
@@ -16,6 +14,7 @@ import dev.territory.engine.PromptEntropies;
 import dev.territory.engine.Protocol;
 import dev.territory.engine.TestData;
 import dev.territory.engine.WeightFile;
+import dev.territory.engine.testing.SharedEngine;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -32,9 +31,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -44,23 +42,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ModelCacheTest {
 
-    static EntropyEngine engine;
+    @RegisterExtension
+    static final SharedEngine ENGINE = new SharedEngine();
     static final Path LLAMA_BASE = TestData.model("llama3-gqa-base");
     static final Path LLAMA_INSTRUCT = TestData.model("llama3-gqa-instruct");
     static final Path MISTRAL_BASE = TestData.model("mistral-mha-base");
 
     @TempDir
     Path tmp;
-
-    @BeforeAll
-    static void start() {
-        engine = EntropyEngine.create(EngineOptions.defaults());
-    }
-
-    @AfterAll
-    static void stop() {
-        engine.close();
-    }
 
     /** The budget's cost of a fixture in float32: 4 bytes per parameter, parameters counted from its header here. */
     static long f32Bytes(Path dir) throws IOException {
@@ -328,7 +317,7 @@ class ModelCacheTest {
                     Thread.currentThread().interrupt();
                 }
             }
-            Tracked t = new Tracked(engine.load(dir));
+            Tracked t = new Tracked(ENGINE.get().load(dir));
             models.add(t);
             return t;
         }
