@@ -4,11 +4,9 @@ import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
 
 /**
  * Records this service cannot use go to {@code territory.dead-letter} unchanged (same key, same
@@ -38,18 +36,8 @@ public class DeadLetters {
         headers.add(TOPIC, utf8(topic));
         headers.add(PARTITION, utf8(Integer.toString(partition)));
         headers.add(OFFSET, utf8(Long.toString(offset)));
-        CompletableFuture<Void> done = new CompletableFuture<>();
-        out.send(Message.of(payload == null ? new byte[0] : payload)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).withHeaders(headers).build())
-                .withAck(() -> {
-                    done.complete(null);
-                    return CompletableFuture.completedFuture(null);
-                })
-                .withNack(e -> {
-                    done.completeExceptionally(e);
-                    return CompletableFuture.completedFuture(null);
-                }));
-        done.join();
+        Publisher.send(out, payload == null ? new byte[0] : payload,
+                OutgoingKafkaRecordMetadata.<String>builder().withKey(key).withHeaders(headers).build()).join();
     }
 
     private static byte[] utf8(String s) {

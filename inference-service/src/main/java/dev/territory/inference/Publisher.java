@@ -51,9 +51,14 @@ public class Publisher {
     }
 
     private static CompletableFuture<Void> send(Emitter<byte[]> emitter, String key, TerritoryEvent event) {
+        return send(emitter, EventCodec.encode(event), OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build());
+    }
+
+    /** Emits {@code payload} with {@code metadata}; the future completes when Kafka acknowledges it and fails when Kafka refuses it. */
+    static CompletableFuture<Void> send(Emitter<byte[]> emitter, byte[] payload, OutgoingKafkaRecordMetadata<String> metadata) {
         CompletableFuture<Void> done = new CompletableFuture<>();
-        Message<byte[]> message = Message.of(EventCodec.encode(event))
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(key).build())
+        emitter.send(Message.of(payload)
+                .addMetadata(metadata)
                 .withAck(() -> {
                     done.complete(null);
                     return CompletableFuture.completedFuture(null);
@@ -61,8 +66,7 @@ public class Publisher {
                 .withNack(e -> {
                     done.completeExceptionally(e);
                     return CompletableFuture.completedFuture(null);
-                });
-        emitter.send(message);
+                }));
         return done;
     }
 }
