@@ -1,6 +1,7 @@
 package dev.territory.metrics;
 
 import dev.territory.contracts.EntropyVectorComputed;
+import dev.territory.contracts.EventCodec;
 
 /**
  * A vector that passed the front of the topology, handed to the seed aggregator in memory (the
@@ -8,4 +9,11 @@ import dev.territory.contracts.EntropyVectorComputed;
  *
  * @param entropies (layers x heads) float32 entropies, as {@link EntropyVectorComputed#entropyMatrix()} decodes them
  */
-record CheckedVector(EntropyVectorComputed vector, float[][] entropies) {}
+record CheckedVector(EntropyVectorComputed vector, float[][] entropies) {
+
+    /** Decodes a vector record and its payload, whose length is checked against the shape; throws on either failing. */
+    static CheckedVector decode(byte[] value) {
+        EntropyVectorComputed vector = EventCodec.decode(value, EntropyVectorComputed.class);
+        return new CheckedVector(vector, vector.entropyMatrix());
+    }
+}

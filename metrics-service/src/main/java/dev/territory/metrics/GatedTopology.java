@@ -117,23 +117,16 @@ public final class GatedTopology {
 
         @Override
         public void process(Record<String, byte[]> record) {
-            EntropyVectorComputed vector;
+            CheckedVector vector;
             try {
-                vector = EventCodec.decode(record.value(), EntropyVectorComputed.class);
+                vector = CheckedVector.decode(record.value());
             } catch (RuntimeException e) {
                 deadLetter(record, e.getMessage());
                 return;
             }
-            float[][] entropies;
-            try {
-                entropies = vector.entropyMatrix();
-            } catch (RuntimeException e) {
-                deadLetter(record, e.getMessage());
-                return;
-            }
-            String reason = problem(record.key(), vector, entropies);
+            String reason = problem(record.key(), vector.vector(), vector.entropies());
             if (reason == null) {
-                context.forward(record.withValue(new CheckedVector(vector, entropies)), "seed-aggregator");
+                context.forward(record.withValue(vector), "seed-aggregator");
                 return;
             }
             deadLetter(record, reason);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.territory.contracts.EntropyVectorComputed;
 import dev.territory.contracts.EventCodec;
+import dev.territory.contracts.Float32Codec;
 import dev.territory.contracts.Keys;
 import dev.territory.contracts.RoleMetricsComputed;
 import dev.territory.contracts.RunFailed;
@@ -16,18 +17,22 @@ import dev.territory.statistics.RoleMetrics;
 import dev.territory.statistics.SeedMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import java.util.TreeMap;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
@@ -111,8 +116,7 @@ public final class MetricsTopology {
         public void process(Record<String, byte[]> record) {
             CheckedVector checked;
             try {
-                EntropyVectorComputed vector = EventCodec.decode(record.value(), EntropyVectorComputed.class);
-                checked = new CheckedVector(vector, vector.entropyMatrix()); // checks the payload's length against the shape
+                checked = CheckedVector.decode(record.value());
             } catch (RuntimeException e) {
                 String runId = EventCodec.runIdOf(record.value()).orElse("?");
                 LOG.warnf("rejected a vector (run %s, key %s): %s", runId, record.key(), e.getMessage());
@@ -200,8 +204,8 @@ public final class MetricsTopology {
     /** A vector as the store holds it: little-endian float32, row-major (4 bytes per head). */
     static byte[] float32Bytes(float[][] matrix) {
         int heads = matrix.length == 0 ? 0 : matrix[0].length;
-        java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(matrix.length * heads * Float.BYTES)
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer buffer = ByteBuffer.allocate(matrix.length * heads * Float.BYTES)
+                .order(ByteOrder.LITTLE_ENDIAN);
         for (float[] row : matrix) {
             for (float v : row) {
                 buffer.putFloat(v);
@@ -217,8 +221,8 @@ public final class MetricsTopology {
     static double[][] storedVector(byte[] value, int layers, int heads) {
         int raw = layers * heads * Float.BYTES;
         if (value.length != raw) {
-            float[][] f = dev.territory.contracts.Float32Codec.decode(
-                    new String(value, java.nio.charset.StandardCharsets.US_ASCII), layers, heads);
+            float[][] f = Float32Codec.decode(
+                    new String(value, StandardCharsets.US_ASCII), layers, heads);
             double[][] d = new double[layers][heads];
             for (int l = 0; l < layers; l++) {
                 for (int h = 0; h < heads; h++) {
@@ -227,7 +231,7 @@ public final class MetricsTopology {
             }
             return d;
         }
-        java.nio.FloatBuffer floats = java.nio.ByteBuffer.wrap(value).order(java.nio.ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
+        FloatBuffer floats = ByteBuffer.wrap(value).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer();
         double[][] d = new double[layers][heads];
         for (int l = 0; l < layers; l++) {
             for (int h = 0; h < heads; h++) {

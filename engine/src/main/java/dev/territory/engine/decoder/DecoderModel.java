@@ -1,6 +1,8 @@
 package dev.territory.engine.decoder;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -259,7 +261,7 @@ public final class DecoderModel implements LoadedModel {
      * @return (B, L, H) float32 normalized entropies, flattened
      */
     private static float[] normalizedEntropies(NDManager scope, NDArray mean, NDArray denominators, int layers) {
-        ai.djl.ndarray.NDList parts = new ai.djl.ndarray.NDList();
+        NDList parts = new NDList();
         for (int l = 0; l < layers; l++) {
             try (NDManager part = scope.newSubManager()) {
                 NDArray m = mean.get(new NDIndex(":, {}", l)); // (B, H, T)
@@ -273,7 +275,7 @@ public final class DecoderModel implements LoadedModel {
                 parts.add(e);
             }
         }
-        return ai.djl.ndarray.NDArrays.stack(parts, 1).toFloatArray(); // (B, L, H)
+        return NDArrays.stack(parts, 1).toFloatArray(); // (B, L, H)
     }
 
     private static float[][] slice(float[] flat, int prompt, int layers, int heads) {
