@@ -47,8 +47,8 @@ final class MetricsBench {
     static final List<Integer> SEEDS = List.of(42, 123, 456);
 
     /** What one benchmark measured. */
-    record Result(long vectors, int promptsPerSeed, int runs, double startupS, double consumeS, double vectorsPerS,
-            double totalS, double vectorsPerSWithStartup) {}
+    record Result(long vectors, long counted, int promptsPerSeed, int runs, double startupS, double consumeS,
+            double vectorsPerS, double totalS, double vectorsPerSWithStartup) {}
 
     private MetricsBench() {}
 
@@ -106,7 +106,7 @@ final class MetricsBench {
             double startup = (firstAt - launched) / 1e9;
             double consume = (lastAt - firstAt) / 1e9;
             double totalS = (lastAt - launched) / 1e9;
-            return new Result(total, promptsPerSeed, runs, startup, consume,
+            return new Result(total, lastCount, promptsPerSeed, runs, startup, consume,
                     consume > 0 ? (lastCount - firstCount) / consume : Double.NaN, totalS, total / totalS);
         } finally {
             deleteTree(state);

@@ -32,6 +32,7 @@ class MetricsBenchTest {
                 new PrintStream(log, true, StandardCharsets.UTF_8));
         assertThat(r.runs()).isEqualTo(17);
         assertThat(r.vectors()).isEqualTo(2040);
+        assertThat(r.counted()).isEqualTo(2040); // the service's own counter: every vector counted once
         assertThat(r.vectorsPerS()).isPositive();
         assertThat(r.startupS()).isPositive();
         assertThat(r.totalS()).isGreaterThanOrEqualTo(r.consumeS());
