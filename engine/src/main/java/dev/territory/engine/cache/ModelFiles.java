@@ -86,10 +86,7 @@ final class ModelFiles {
     }
 
     static int bytesPerParameter(ComputeDtype dtype) {
-        return switch (dtype) {
-            case FLOAT32 -> 4;
-            case FLOAT16 -> 2;
-        };
+        return dtype.bytesPerParameter();
     }
 
     private static long parameters(Collection<Path> files) throws ModelException {

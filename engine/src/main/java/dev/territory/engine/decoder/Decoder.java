@@ -8,6 +8,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
+import dev.territory.engine.ComputeDtype;
 import dev.territory.engine.ModelException;
 import dev.territory.engine.config.ModelConfig;
 import dev.territory.engine.entropy.AttentionObserver;
@@ -31,6 +32,31 @@ import java.util.List;
  *   x = x + o_proj(attention(rope(q_proj(norm1(x))), rope(k_proj(...)), v_proj(...)))
  *   x = x + down_proj(silu(gate_proj(norm2(x))) * up_proj(norm2(x)))
  * </pre>
+ *
+ * <p>Compute dtype: every array is float32. In bfloat16 and float16 the values are rounded to
+ * that dtype ({@link Rounding}) at exactly the points where transformers' eager path holds a
+ * tensor in it, so that the float32 arithmetic between two points is what torch's bf16/f16
+ * kernels do (float32 opmath or accumulator, one rounding of the result). The rounding points of
+ * {@link #forward} and {@link #layer}, in order ({@code r(.)} = round to the dtype):
+ * <ol>
+ *   <li>weights: {@code r(w)} at load ({@code torch_dtype=}); bfloat16 files load exactly</li>
+ *   <li>embedding lookup: a row of rounded weights, nothing new</li>
+ *   <li>RoPE tables: cos and sin computed in float32, then {@code r(cos)}, {@code r(sin)}</li>
+ *   <li>RMSNorm (both): float32 inside, {@code r(r(x * rsqrt(mean(x^2) + eps)) * weight)}</li>
+ *   <li>q, k, v projections: {@code r(x W^T + b)} (bias added before the one rounding)</li>
+ *   <li>RoPE: {@code r(r(q * cos) + r(rotate_half(q) * sin))}, the same for k</li>
+ *   <li>scores: {@code r(r(q k^T) * scaling)}; a power-of-two scaling is applied to q instead,
+ *     exact in bfloat16 (only scores below 2^-126 could differ, whose exp is 1 either way)</li>
+ *   <li>mask: added in float32 after the rounding (the same weights: a masked score's exp is 0)</li>
+ *   <li>softmax in float32 ({@code dtype=torch.float32}), then {@code r(p)}: the rounded
+ *     probabilities are what the observer sees (the notebook's {@code output_attentions}) and
+ *     what multiplies V</li>
+ *   <li>attention output {@code r(p v)}; o_proj {@code r(a W_o^T + b)}; residual {@code r(x + .)}</li>
+ *   <li>SwiGLU: {@code r(gate)}, {@code r(up)}, {@code r(silu(gate))} (silu in float32, one
+ *     rounding), {@code r(silu * up)}, {@code r(down)}; residual {@code r(x + .)}</li>
+ * </ol>
+ * The mean over query rows that the notebook takes of the probabilities is rounded by
+ * {@link DecoderModel} (torch's bf16 mean: float32 sum, divide, one rounding).
  *
  * <p>The weights may be spread over devices layer by layer ({@link LayerPlan}, as accelerate's
  * {@code device_map="auto"}): the embedding on the first device, each layer's weights on its
@@ -57,17 +83,17 @@ public final class Decoder implements AutoCloseable {
 
     private final ModelConfig config;
     private final NDManager[] weights; // per device of the plan: that device's weights
-    private final DataType dtype;
+    private final Rounding rounding; // to the compute dtype; NONE in float32
     private final NDArray embedTokens; // model.embed_tokens (V, E), on the first device
     private final Layer[] layers;
     private final LayerPlan plan;
     private final int[] deviceOf; // per layer: its device's index in the plan
 
-    private Decoder(ModelConfig config, NDManager[] weights, DataType dtype, NDArray embedTokens, Layer[] layers,
+    private Decoder(ModelConfig config, NDManager[] weights, Rounding rounding, NDArray embedTokens, Layer[] layers,
             LayerPlan plan) {
         this.config = config;
         this.weights = weights;
-        this.dtype = dtype;
+        this.rounding = rounding;
         this.embedTokens = embedTokens;
         this.layers = layers;
         this.plan = plan;
@@ -161,8 +187,8 @@ public final class Decoder implements AutoCloseable {
         return out;
     }
 
-    /** Loads the used weights into a new sub-manager of {@code parent}, in {@code dtype}: one device. */
-    public static Decoder load(ModelConfig c, WeightStore store, NDManager parent, DataType dtype) throws ModelException {
+    /** Loads the used weights into a new sub-manager of {@code parent}, rounded to {@code dtype}: one device. */
+    public static Decoder load(ModelConfig c, WeightStore store, NDManager parent, ComputeDtype dtype) throws ModelException {
         LayerPlan plan;
         try {
             String name = parent.getDevice().isGpu() ? "gpu:" + parent.getDevice().getDeviceId() : "cpu";
@@ -174,11 +200,13 @@ public final class Decoder implements AutoCloseable {
     }
 
     /**
-     * Loads the used weights in {@code dtype} as {@code plan} places them: the weights of device d
-     * into a new sub-manager of {@code devices.get(d)}, the manager of that device.
+     * Loads the used weights as float32 arrays of values rounded to {@code dtype}, as {@code plan}
+     * places them: the weights of device d into a new sub-manager of {@code devices.get(d)}, the
+     * manager of that device.
      */
-    public static Decoder load(ModelConfig c, WeightStore store, List<NDManager> devices, LayerPlan plan, DataType dtype)
+    public static Decoder load(ModelConfig c, WeightStore store, List<NDManager> devices, LayerPlan plan, ComputeDtype dtype)
             throws ModelException {
+        Rounding rounding = Rounding.of(dtype);
         if (devices.size() != plan.devices().size()) {
             throw new IllegalArgumentException(devices.size() + " device managers for a plan of " + plan.devices().size()
                     + " devices: " + plan);
@@ -189,13 +217,13 @@ public final class Decoder implements AutoCloseable {
                 managers[d] = devices.get(d).newSubManager();
             }
             Family f = Family.of(c);
-            NDArray embed = store.load("model.embed_tokens.weight", managers[0], dtype);
+            NDArray embed = store.load("model.embed_tokens.weight", managers[0], rounding);
             Layer[] layers = new Layer[c.numLayers()];
             for (int l = 0; l < layers.length; l++) {
                 final int li = l;
                 final NDManager m = managers[plan.deviceOf(l)]; // this layer's device
-                Loader w = name -> store.load(Family.layer(li, name), m, dtype);
-                Loader b = name -> store.load(Family.layer(li, name), m, dtype);
+                Loader w = name -> store.load(Family.layer(li, name), m, rounding);
+                Loader b = name -> store.load(Family.layer(li, name), m, rounding);
                 boolean qkvb = f.qkvBias(c);
                 boolean ob = f.outputBias(c);
                 boolean mb = f.mlpBias(c);
@@ -211,7 +239,7 @@ public final class Decoder implements AutoCloseable {
                         w.get("mlp.down_proj.weight"), mb ? b.get("mlp.down_proj.bias") : null,
                         c.windowOf(l));
             }
-            return new Decoder(c, managers, dtype, embed, layers, plan);
+            return new Decoder(c, managers, rounding, embed, layers, plan);
         } catch (ModelException | RuntimeException e) {
             closeAll(managers);
             throw e;
@@ -247,9 +275,15 @@ public final class Decoder implements AutoCloseable {
         NDArray keyReal = scope.create(flatten(attentionMask)).reshape(b, 1, 1, t).gt(0); // (B, 1, 1, T) bool
         int keyLimit = keyLimit(attentionMask);
         // RoPE tables for positions 0..T-1 (right padding: position_ids = arange(T))
+        // computed in float32, then cast to the dtype (HF: cos.to(x.dtype), sin.to(x.dtype))
         float[][] cs = Rope.tables(config.rope(), config.headDim(), t);
-        NDArray cos = scope.create(cs[0], new Shape(t, config.headDim())).toType(dtype, false); // (T, D)
-        NDArray sin = scope.create(cs[1], new Shape(t, config.headDim())).toType(dtype, false); // (T, D)
+        for (float[] table : cs) {
+            for (int i = 0; i < table.length; i++) {
+                table[i] = rounding.round(table[i]);
+            }
+        }
+        NDArray cos = scope.create(cs[0], new Shape(t, config.headDim())); // (T, D)
+        NDArray sin = scope.create(cs[1], new Shape(t, config.headDim())); // (T, D)
         // the same tables on every further device that holds layers: copied once per forward, not per layer
         NDArray[][] tables = new NDArray[weights.length][]; // per device: keyReal (B, 1, 1, T), cos (T, D), sin (T, D)
         tables[0] = new NDArray[] {keyReal, cos, sin};
@@ -327,9 +361,9 @@ public final class Decoder implements AutoCloseable {
             NDArray hs = rmsNorm(x, w.inputNorm()); // (B, T, E)
 
             // qkv projections: (B, T, E) -> (B, T, N*D) -> (B, T, N, D) -> (B, N, T, D)
-            NDArray q = linear(hs, w.wq(), w.bq()).reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
-            NDArray k = linear(hs, w.wk(), w.bk()).reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
-            NDArray v = linear(hs, w.wv(), w.bv()).reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
+            NDArray q = r(linear(hs, w.wq(), w.bq())).reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
+            NDArray k = r(linear(hs, w.wk(), w.bk())).reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
+            NDArray v = r(linear(hs, w.wv(), w.bv())).reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
 
             // RoPE: q * cos + rotate_half(q) * sin
             q = rope(q, cos, sin);
@@ -341,9 +375,10 @@ public final class Decoder implements AutoCloseable {
             // is masked for every row of the chunk (causal, or padding in all prompts), so its weight is
             // exactly 0 in HF's full-width softmax too, and the observer sees those columns as zeros.
             float scale = (float) Math.pow(d, -0.5); // HF: scaling = head_dim ** -0.5
-            // a power-of-two scale commutes exactly with float32 rounding: apply it to q (B, H, T, D)
-            // instead of to every chunk's scores (B, H, C, K), as HF does (float16 could underflow)
-            boolean scaleQuery = dtype == DataType.FLOAT32 && scale == Math.scalb(1f, Math.getExponent(scale));
+            // a power-of-two scale commutes exactly with float32 and bfloat16 rounding: apply it to q
+            // (B, H, T, D) instead of to every chunk's scores (B, H, C, K), as HF does (float16's
+            // narrow range could underflow small scores to its subnormals)
+            boolean scaleQuery = rounding != Rounding.FLOAT16 && scale == Math.scalb(1f, Math.getExponent(scale));
             if (scaleQuery) {
                 q = q.mul(scale);
             }
@@ -356,23 +391,24 @@ public final class Decoder implements AutoCloseable {
                     qc.attach(cm); // NB: when c == t, q itself moves into this chunk's scope
                     NDArray kc = keys == t ? k : local(k.get(new NDIndex(":, :, :{}, :", keys)), cm); // (B, KV, K, D)
                     NDArray vc = keys == t ? v : local(v.get(new NDIndex(":, :, :{}, :", keys)), cm); // (B, KV, K, D)
-                    NDArray scores = qc.reshape(b, kv, (long) g * c, d).matMul(kc.transpose(0, 1, 3, 2)) // (B, KV, G*C, K)
+                    NDArray scores = r(qc.reshape(b, kv, (long) g * c, d).matMul(kc.transpose(0, 1, 3, 2))) // (B, KV, G*C, K)
                             .reshape(b, h, c, keys); // (B, H, C, K)
                     if (!scaleQuery) {
-                        scores.muli(scale); // in place, as are the next steps: the chunk's big arrays are few
+                        scores = r(scores.muli(scale)); // in place, as are the next steps: the chunk's big arrays are few
                     }
                     // softmax in float32, as torch's kernels: exp(s - max) / sum(exp(s - max))
-                    NDArray s32 = scores.getDataType() == DataType.FLOAT32 ? scores : scores.toType(DataType.FLOAT32, false);
+                    NDArray s32 = scores;
                     NDArray keyRealC = keys == t ? keyReal : local(keyReal.get(new NDIndex("..., :{}", keys)), cm); // (B, 1, 1, K)
                     s32.addi(mask(cm, keyRealC, c0, c, keys, w.window())); // + (B, 1, C, K): 0 or finfo(float32).min
                     s32.subi(s32.max(new int[] {-1}, true));
                     NDArray probs = s32.exp(); // (B, H, C, K) float32
                     probs.divi(rowSums(probs));
+                    // HF: .to(query.dtype): these rounded weights are the notebook's attentions and multiply V
+                    NDArray p = r(probs); // (B, H, C, K)
                     if (observer != null) {
-                        observer.onChunk(l, c0, probs);
+                        observer.onChunk(l, c0, p);
                     }
-                    NDArray p = probs.toType(dtype, false); // HF: .to(query.dtype)
-                    NDArray oc = p.reshape(b, kv, (long) g * c, keys).matMul(vc) // (B, KV, G*C, D)
+                    NDArray oc = r(p.reshape(b, kv, (long) g * c, keys).matMul(vc)) // (B, KV, G*C, D)
                             .reshape(b, h, c, d); // (B, H, C, D)
                     oc.attach(block); // freed with the attention block
                     outputs.add(oc);
@@ -383,7 +419,7 @@ public final class Decoder implements AutoCloseable {
                     .reshape(b, t, (long) h * d); // (B, T, H*D)
 
             // output projection and residual connection
-            x1 = x.add(linear(attn, w.wo(), w.bo())); // (B, T, E)
+            x1 = r(x.add(r(linear(attn, w.wo(), w.bo())))); // (B, T, E)
             x1.attach(step);
         }
 
@@ -392,17 +428,19 @@ public final class Decoder implements AutoCloseable {
             x1.tempAttach(block);
             // ffn rmsnorm, SwiGLU: down(silu(gate(x)) * up(x)), residual connection
             NDArray h2 = rmsNorm(x1, w.postNorm()); // (B, T, E)
-            NDArray gate = linear(h2, w.wGate(), w.bGate()); // (B, T, I)
-            NDArray up = linear(h2, w.wUp(), w.bUp()); // (B, T, I)
-            // silu(gate) * up, silu(x) = x / (1 + exp(-x)): the same operations in place, each (B, T, I) temporary freed when used
+            NDArray gate = r(linear(h2, w.wGate(), w.bGate())); // (B, T, I)
+            NDArray up = r(linear(h2, w.wUp(), w.bUp())); // (B, T, I)
+            // silu(gate) * up, silu(x) = x / (1 + exp(-x)) in float32, rounded once as torch's silu:
+            // the same operations in place, each (B, T, I) temporary freed when used
             NDArray negated = gate.neg();
             NDArray denominator = negated.exp(); // exp(-gate)
             negated.close();
             denominator.addi(1f); // 1 + exp(-gate)
-            NDArray act = gate.divi(denominator).muli(up);
+            NDArray silu = r(gate.divi(denominator));
             denominator.close();
+            NDArray act = r(silu.muli(up));
             up.close();
-            NDArray out = x1.add(linear(act, w.wDown(), w.bDown())); // (B, T, E)
+            NDArray out = r(x1.add(r(linear(act, w.wDown(), w.bDown())))); // (B, T, E)
             out.attach(step);
             return out;
         }
@@ -463,21 +501,25 @@ public final class Decoder implements AutoCloseable {
         return allowed.logicalNot().toType(DataType.FLOAT32, false).mul(MASKED);
     }
 
-    /** HF LlamaRMSNorm: in float32, x * rsqrt(mean(x^2) + eps), back to the dtype, times weight. */
-    private NDArray rmsNorm(NDArray x, NDArray weight) {
-        NDArray xf = x.getDataType() == DataType.FLOAT32 ? x : x.toType(DataType.FLOAT32, false);
-        NDArray variance = xf.mul(xf).mean(new int[] {-1}, true); // (B, T, 1)
-        NDArray normed = xf.div(variance.add((float) config.rmsNormEps()).sqrt());
-        return normed.toType(dtype, false).mul(weight);
+    /** {@code x} rounded to the compute dtype (consumed; itself in float32): see {@link Rounding}. */
+    private NDArray r(NDArray x) {
+        return rounding.round(x);
     }
 
-    /** q * cos + rotate_half(q) * sin, rotate_half(x) = cat(-x[..., D/2:], x[..., :D/2]). */
-    private static NDArray rope(NDArray x, NDArray cos, NDArray sin) {
+    /** HF LlamaRMSNorm: in float32, x * rsqrt(mean(x^2) + eps), back to the dtype, times weight (rounded). */
+    private NDArray rmsNorm(NDArray x, NDArray weight) {
+        NDArray variance = x.mul(x).mean(new int[] {-1}, true); // (B, T, 1)
+        NDArray normed = x.div(variance.add((float) config.rmsNormEps()).sqrt());
+        return r(r(normed).mul(weight));
+    }
+
+    /** q * cos + rotate_half(q) * sin, rotate_half(x) = cat(-x[..., D/2:], x[..., :D/2]); each product and the sum rounded. */
+    private NDArray rope(NDArray x, NDArray cos, NDArray sin) {
         long d = x.getShape().get(3);
         NDArray x1 = x.get(new NDIndex("..., :{}", d / 2));
         NDArray x2 = x.get(new NDIndex("..., {}:", d / 2));
         NDArray rotated = x2.neg().concat(x1, -1);
-        return x.mul(cos).add(rotated.mul(sin));
+        return r(r(x.mul(cos)).addi(r(rotated.mul(sin))));
     }
 
     private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {

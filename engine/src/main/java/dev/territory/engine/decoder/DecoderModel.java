@@ -39,6 +39,9 @@ public final class DecoderModel implements LoadedModel {
     /** Live (B, H, C, T) float32 arrays per attention chunk: scores, exp, probabilities, one spare. */
     private static final int CHUNK_TEMPORARIES = 4;
 
+    /** With rounding to bfloat16 or float16: also the rounded probabilities and the rounding's own two. */
+    private static final int CHUNK_TEMPORARIES_ROUNDED = 7;
+
     private final ModelConfig config;
     private final ModelArchitecture architecture;
     private final List<WeightFile> weightFiles;
@@ -84,15 +87,14 @@ public final class DecoderModel implements LoadedModel {
             PromptTokenizer tokenizer = PromptTokenizer.open(modelDir, config.eosTokenId(),
                     dev.territory.engine.families.Family.of(config).defaultPadToken());
             try {
-                DataType dtype = options.computeDtype() == ComputeDtype.FLOAT16 ? DataType.FLOAT16 : DataType.FLOAT32;
-                int bytes = dtype.getNumOfBytes();
+                int bytes = options.computeDtype().bytesPerParameter();
                 LayerPlan plan;
                 try {
                     plan = LayerPlanner.plan(Decoder.embeddingBytes(config, bytes), Decoder.layerBytes(config, bytes), capacities);
                 } catch (LayerPlanner.DoesNotFit e) {
                     throw new ModelException(modelDir + " in " + options.computeDtype().id() + ": " + e.getMessage());
                 }
-                Decoder decoder = Decoder.load(config, store, managers, plan, dtype);
+                Decoder decoder = Decoder.load(config, store, managers, plan, options.computeDtype());
                 return new DecoderModel(config, config.architecture(store.storageDtype()), store.weightFiles(),
                         tokenizer, decoder, managers.get(0), options);
             } catch (ModelException | RuntimeException e) {
@@ -132,7 +134,8 @@ public final class DecoderModel implements LoadedModel {
         if (options.chunkSizeOverride() > 0) {
             return Math.min(options.chunkSizeOverride(), tokens);
         }
-        long perRow = (long) batch * config.numHeads() * tokens * 4L * CHUNK_TEMPORARIES;
+        int temporaries = Rounding.of(options.computeDtype()).active() ? CHUNK_TEMPORARIES_ROUNDED : CHUNK_TEMPORARIES;
+        long perRow = (long) batch * config.numHeads() * tokens * 4L * temporaries;
         long rows = options.memoryBudgetBytes() / Math.max(perRow, 1);
         return (int) Math.max(1, Math.min(tokens, rows));
     }
@@ -211,11 +214,13 @@ public final class DecoderModel implements LoadedModel {
             Map<Protocol, float[]> entropyByProtocol = new EnumMap<>(Protocol.class);
             Map<Protocol, float[]> countByProtocol = new EnumMap<>(Protocol.class);
             float[] sink = null;
+            Rounding rounding = Rounding.of(options.computeDtype());
             for (Protocol p : wanted) {
-                // mean over the counted query rows, in float32 as torch's mean (sum, then divide)
-                NDArray mean = p == Protocol.E11_V3
+                // mean over the counted query rows as torch's mean of a tensor in the compute dtype:
+                // float32 sum, divide, one rounding to the dtype (CPU mean_out: cast, sum, div, cast back)
+                NDArray mean = rounding.round(p == Protocol.E11_V3
                         ? allSums.div(scope.full(new Shape(b, 1, 1, 1), (float) t))
-                        : realSums.div(scope.create(realCount, new Shape(b, 1, 1, 1))); // (B, L, H, T) float32
+                        : realSums.div(scope.create(realCount, new Shape(b, 1, 1, 1)))); // (B, L, H, T) float32
                 NDArray denominators = p == Protocol.ATTENDABLE
                         ? scope.create(realCount, new Shape(b, 1, 1)).toType(DataType.FLOAT64, false).broadcast(b, layers, heads)
                         : null;

@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.territory.engine.ModelException;
 import dev.territory.engine.WeightFile;
+import dev.territory.engine.decoder.Rounding;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -30,7 +31,9 @@ import java.util.TreeSet;
  * The safetensors files of a model directory ({@code model.safetensors}, or the shards listed in
  * {@code model.safetensors.index.json}), with every tensor reachable by name. Tensors are read
  * through memory maps in row windows and converted to float32 here: BF16 by shifting its 16 bits
- * left (exact), F16 by the IEEE rule. DJL never sees a BFLOAT16 array (its JNI aborts on them).
+ * left (exact), F16 by the IEEE rule, then rounded to the compute dtype as torch's
+ * {@code .to(dtype)} would ({@link Rounding}, per value on the host: no device temporaries). DJL
+ * never sees a BFLOAT16 array (its JNI aborts on them).
  */
 public final class WeightStore implements AutoCloseable {
 
@@ -169,10 +172,10 @@ public final class WeightStore implements AutoCloseable {
     }
 
     /**
-     * Reads tensor {@code name} into a new array of {@code manager} in {@code type} (FLOAT32 or
-     * FLOAT16). The caller has checked that it exists and has the expected shape.
+     * Reads tensor {@code name} into a new float32 array of {@code manager}, every value rounded by
+     * {@code rounding}. The caller has checked that it exists and has the expected shape.
      */
-    public NDArray load(String name, NDManager manager, DataType type) throws ModelException {
+    public NDArray load(String name, NDManager manager, Rounding rounding) throws ModelException {
         TensorInfo t = tensors.get(name);
         if (t == null) {
             throw new ModelException(dir + ": tensor '" + name + "' is missing");
@@ -200,14 +203,20 @@ public final class WeightStore implements AutoCloseable {
                 long elems = n * rowElems;
                 ByteBuffer src = t.file().map(t, r * rowElems * elemSize, elems * elemSize);
                 ByteBuffer dst = scratch((int) (elems * 4));
-                toFloat32(t.dtype(), src, dst.asFloatBuffer(), (int) elems);
+                FloatBuffer values = dst.asFloatBuffer();
+                toFloat32(t.dtype(), src, values, (int) elems);
+                if (rounding.active() && !storedExactly(t.dtype(), rounding)) {
+                    for (int i = 0; i < elems; i++) {
+                        values.put(i, rounding.round(values.get(i)));
+                    }
+                }
                 dst.limit((int) (elems * 4));
                 long[] partShape = shape.clone();
                 partShape[0] = n;
                 // DJL wraps a direct buffer without copying it: copy into torch-owned memory at once,
                 // since the scratch buffer is reused for the next window
                 NDArray view = manager.create(dst, new Shape(partShape), DataType.FLOAT32);
-                NDArray part = type == DataType.FLOAT32 ? view.duplicate() : view.toType(type, true);
+                NDArray part = view.duplicate();
                 view.close();
                 parts.add(part);
                 if (rows == 0) {
@@ -233,6 +242,11 @@ public final class WeightStore implements AutoCloseable {
         }
         scratch.clear();
         return scratch;
+    }
+
+    /** Whether every value of a {@code dtype} tensor is already a value of the rounding's dtype. */
+    private static boolean storedExactly(String dtype, Rounding rounding) {
+        return (dtype.equals("BF16") && rounding == Rounding.BFLOAT16) || (dtype.equals("F16") && rounding == Rounding.FLOAT16);
     }
 
     static void toFloat32(String dtype, ByteBuffer src, FloatBuffer dst, int count) {

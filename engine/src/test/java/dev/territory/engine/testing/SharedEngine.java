@@ -1,5 +1,6 @@
 package dev.territory.engine.testing;
 
+import dev.territory.engine.ComputeDtype;
 import dev.territory.engine.EngineOptions;
 import dev.territory.engine.EntropyEngine;
 import org.junit.jupiter.api.extension.AfterAllCallback;
@@ -7,16 +8,25 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * One CPU engine with default options for all tests of a class (libtorch starts once):
- * {@code @RegisterExtension static final SharedEngine ENGINE = new SharedEngine();}.
+ * One CPU engine with default options (or another compute dtype) for all tests of a class
+ * (libtorch starts once): {@code @RegisterExtension static final SharedEngine ENGINE = new SharedEngine();}.
  */
 public final class SharedEngine implements BeforeAllCallback, AfterAllCallback {
 
+    private final ComputeDtype dtype;
     private EntropyEngine engine;
+
+    public SharedEngine() {
+        this(EngineOptions.defaults().computeDtype());
+    }
+
+    public SharedEngine(ComputeDtype dtype) {
+        this.dtype = dtype;
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) {
-        engine = EntropyEngine.create(EngineOptions.defaults());
+        engine = EntropyEngine.create(EngineOptions.defaults().withComputeDtype(dtype));
     }
 
     @Override
