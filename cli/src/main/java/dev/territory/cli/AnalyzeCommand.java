@@ -2,6 +2,7 @@ package dev.territory.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.territory.contracts.PromptSets;
+import dev.territory.contracts.RunRequested;
 import dev.territory.engine.EngineOptions;
 import dev.territory.engine.EngineVersion;
 import dev.territory.engine.EntropyEngine;
@@ -88,7 +89,8 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Mixin
     StatisticsOptions statistics;
 
-    @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "float32", description = "compute dtype: float32 or float16 (default: ${DEFAULT-VALUE})")
+    @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = RunRequested.DEFAULT_DTYPE,
+            description = "compute dtype: bfloat16 (the notebook's, emulated), float32 or float16 (default: ${DEFAULT-VALUE})")
     String dtype;
 
     @Option(names = "--batch", paramLabel = "N", defaultValue = "1", description = "prompts per forward pass (default: ${DEFAULT-VALUE})")
@@ -179,9 +181,9 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         runtime.put("wall_seconds", Math.round((Instant.now().toEpochMilli() - started.toEpochMilli()) / 100.0) / 10.0);
 
-        Methodology methodology = new Methodology("E11-v3", seeds, maxLength, computeDtype.id(),
+        Methodology methodology = Methodology.of(seeds, maxLength, computeDtype.id(),
                 prompts == null ? PromptSets.STANDARD_10_V3_NAME : prompts.getFileName().toString(), md5, promptList.size(),
-                "NONE (Full Precision " + computeDtype.id() + ")", false, proto.id());
+                proto.id());
         RunDescription run = new RunDescription(id, started, pair, baseSummary, instructSummary, methodology,
                 EngineVersion.VERSION, libraries, runtime);
         RunReport report = ResultsAssembler.assemble(run, baseMetrics, instructMetrics, ref, records, statisticsOptions);

@@ -63,12 +63,12 @@ final class DemoCommand implements Callable<Integer> {
             SubmitCommand.Submission submission = new SubmitCommand.Submission(bootstrap, report, System.out);
             String mhaId = "demo-mha-" + stamp;
             RunRequested mha = SubmitCommand.request(models.resolve("mistral-mha-base"), models.resolve("mistral-mha-instruct"),
-                    null, null, null, mhaId, null);
+                    null, null, null, mhaId, null, null);
             Path mhaOut = out.resolve(mhaId);
             SubmitCommand.Result mhaResult = submission.run(mha, mhaOut, Duration.ofMinutes(30));
             String gqaId = "demo-gqa-" + stamp;
             RunRequested gqa = SubmitCommand.request(models.resolve("llama3-gqa-base"), models.resolve("llama3-gqa-instruct"),
-                    null, null, null, gqaId, mhaId);
+                    null, null, null, gqaId, mhaId, null);
             Path gqaOut = out.resolve(gqaId);
             SubmitCommand.Result gqaResult = submission.run(gqa, gqaOut, Duration.ofMinutes(30));
             System.out.println();

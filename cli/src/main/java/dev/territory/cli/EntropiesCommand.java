@@ -3,6 +3,7 @@ package dev.territory.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.territory.contracts.PromptSets;
+import dev.territory.contracts.RunRequested;
 import dev.territory.engine.ComputeDtype;
 import dev.territory.engine.EngineOptions;
 import dev.territory.engine.EntropyEngine;
@@ -44,7 +45,8 @@ final class EntropiesCommand implements Callable<Integer> {
     @Option(names = "--max-length", defaultValue = "128", description = "Truncate and pad prompts to this many tokens (default ${DEFAULT-VALUE}).")
     int maxLength;
 
-    @Option(names = "--dtype", defaultValue = "float32", description = "Compute dtype: float32 or float16 (default ${DEFAULT-VALUE}).")
+    @Option(names = "--dtype", defaultValue = RunRequested.DEFAULT_DTYPE,
+            description = "Compute dtype: bfloat16 (the notebook's, emulated), float32 or float16 (default ${DEFAULT-VALUE}).")
     String dtype;
 
     @Option(names = "--protocol", defaultValue = "e11-v3", description = "e11-v3 (the notebook's), masked or attendable (default ${DEFAULT-VALUE}).")

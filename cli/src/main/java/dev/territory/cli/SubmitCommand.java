@@ -79,6 +79,10 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--reference", paramLabel = "e11-mistral|RUN_ID", description = "MHA reference (default e11-mistral)")
     String reference;
 
+    @Option(names = "--dtype", paramLabel = "DTYPE", description = "compute dtype: bfloat16 (the notebook's, emulated), "
+            + "float32 or float16 (default " + RunRequested.DEFAULT_DTYPE + ")")
+    String dtype;
+
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "where the run's files are written")
     Path out;
 
@@ -106,7 +110,7 @@ final class SubmitCommand implements Callable<Integer> {
         if (kafka == null || report == null) {
             throw new IllegalStateException("no running pipeline: start one with ./territory up (or pass --bootstrap-servers and --report-url)");
         }
-        RunRequested request = request(baseRef, instructRef, prompts, seeds, maxLength, runId, reference);
+        RunRequested request = request(baseRef, instructRef, prompts, seeds, maxLength, runId, reference, dtype);
         Result result = new Submission(kafka, report, System.out).run(request, out, Duration.ofMinutes(timeoutMinutes));
         System.out.println("results.json: " + out.resolve("results.json").toAbsolutePath());
         return result.completed() ? 0 : 1;
@@ -133,13 +137,15 @@ final class SubmitCommand implements Callable<Integer> {
     }
 
     static RunRequested request(Path base, Path instruct, Path promptsFile, List<Integer> seeds, Integer maxLength,
-            String runId, String reference) throws IOException {
+            String runId, String reference, String dtype) throws IOException {
         return request(ModelRef.local(base.toAbsolutePath().normalize().toString()),
-                ModelRef.local(instruct.toAbsolutePath().normalize().toString()), promptsFile, seeds, maxLength, runId, reference);
+                ModelRef.local(instruct.toAbsolutePath().normalize().toString()), promptsFile, seeds, maxLength, runId, reference,
+                dtype);
     }
 
+    /** The request of these arguments; null ones take the request's defaults. */
     static RunRequested request(ModelRef base, ModelRef instruct, Path promptsFile, List<Integer> seeds, Integer maxLength,
-            String runId, String reference) throws IOException {
+            String runId, String reference, String dtype) throws IOException {
         String id = runId != null ? runId : AnalyzeCommand.pairName(shortName(base), shortName(instruct)) + "-"
                 + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC).format(java.time.Instant.now());
         RunRequested r = RunRequested.of(id, base, instruct);
@@ -154,6 +160,9 @@ final class SubmitCommand implements Callable<Integer> {
         }
         if (reference != null) {
             r = r.withReference(reference);
+        }
+        if (dtype != null) {
+            r = r.withDtype(dtype);
         }
         return RunRequestValidator.validate(r);
     }

@@ -29,7 +29,8 @@ class AnalyzeFixtureTest {
         Path models = root.resolve("testdata/fixtures/models");
         Path out = tmp.resolve("run");
         int rc = Territory.execute("analyze", "--base", models.resolve("mistral-mha-base").toString(), "--instruct",
-                models.resolve("mistral-mha-instruct").toString(), "--out", out.toString(), "--run-id", "fixture-mistral");
+                models.resolve("mistral-mha-instruct").toString(), "--out", out.toString(), "--run-id", "fixture-mistral",
+                "--dtype", "float32");
         assertThat(rc).isZero();
         for (String f : List.of("results.json", "figure.png", "figure.svg", "report.html", "entropies.jsonl",
                 "entropies.csv", "metrics.csv", "artifact_log.jsonl", "E11_results_fixture-mistral.zip")) {

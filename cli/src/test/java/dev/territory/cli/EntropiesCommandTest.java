@@ -31,7 +31,7 @@ class EntropiesCommandTest {
     void writesOneLinePerPromptMatchingTheReference() throws Exception {
         Path out = tmp.resolve("out.jsonl");
         int rc = Territory.execute("entropies", "--model", fixtures().resolve("models/mistral-mha-base").toString(),
-                "--out", out.toString(), "--batch", "3");
+                "--out", out.toString(), "--batch", "3", "--dtype", "float32");
         assertThat(rc).isZero();
         List<String> lines = Files.readAllLines(out);
         assertThat(lines).hasSize(10);

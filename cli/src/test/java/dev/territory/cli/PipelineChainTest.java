@@ -63,7 +63,7 @@ class PipelineChainTest {
 
             String runId = "chain-" + UUID.randomUUID().toString().substring(0, 8);
             RunRequested request = SubmitCommand.request(models.resolve("llama3-gqa-base"), models.resolve("llama3-gqa-instruct"),
-                    null, null, null, runId, null);
+                    null, null, null, runId, null, "float32");
             Thread killer = new Thread(() -> {
                 long deadline = System.currentTimeMillis() + 120_000;
                 while (System.currentTimeMillis() < deadline) {

@@ -15,7 +15,7 @@ public final class RunRequestValidator {
     /** Run ids name directories and URL segments: letters, digits, '.', '_', '-', at most 64, not starting with '.'. */
     public static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9_-][A-Za-z0-9._-]{0,63}");
 
-    public static final Set<String> KNOWN_DTYPES = Set.of("float32", "float16");
+    public static final Set<String> KNOWN_DTYPES = Set.of("bfloat16", "float32", "float16");
     public static final Set<String> KNOWN_PROTOCOLS = Set.of("e11-v3", "masked", "attendable");
 
     /** Upper bound before the model is known (the notebook's attention store would need terabytes beyond it). */

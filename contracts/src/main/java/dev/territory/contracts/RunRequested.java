@@ -13,7 +13,8 @@ import java.util.List;
  * @param prompts prompt set (default: the built-in Standard-10 v3)
  * @param seeds seeds to repeat the measurement with (default 42, 123, 456)
  * @param maxLength tokens per prompt after truncation/padding (default 128)
- * @param dtype compute dtype (default {@code float32}; {@code float16} also known)
+ * @param dtype compute dtype (default {@code bfloat16}, the notebook's {@code torch_dtype}; {@code float32}
+ *     and {@code float16} also known)
  * @param protocol entropy protocol (default {@code e11-v3})
  * @param reference MHA reference: {@link #E11_MISTRAL_REFERENCE} (default) or a completed run's id
  */
@@ -37,7 +38,8 @@ public record RunRequested(
     public static final List<Integer> DEFAULT_SEEDS = List.of(42, 123, 456);
     public static final int DEFAULT_MAX_LENGTH = 128;
     public static final String DEFAULT_EXPERIMENT = "E11-T";
-    public static final String DEFAULT_DTYPE = "float32";
+    /** The notebook's dtype ({@code torch_dtype=torch.bfloat16}), emulated by the engine. */
+    public static final String DEFAULT_DTYPE = "bfloat16";
     public static final String DEFAULT_PROTOCOL = "e11-v3";
 
     public RunRequested {
@@ -77,6 +79,11 @@ public record RunRequested(
     public RunRequested withReference(String newReference) {
         return new RunRequested(eventId, schemaVersion, occurredAt, runId, experiment, base, instruct, prompts,
                 seeds, maxLength, dtype, protocol, newReference);
+    }
+
+    public RunRequested withDtype(String newDtype) {
+        return new RunRequested(eventId, schemaVersion, occurredAt, runId, experiment, base, instruct, prompts,
+                seeds, maxLength, newDtype, protocol, reference);
     }
 
     public RunRequested withExperiment(String newExperiment) {

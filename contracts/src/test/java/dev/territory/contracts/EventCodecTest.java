@@ -77,7 +77,7 @@ class EventCodecTest {
         assertThat(r.seeds()).containsExactly(42, 123, 456);
         assertThat(r.maxLength()).isEqualTo(128);
         assertThat(r.protocol()).isEqualTo("e11-v3");
-        assertThat(r.dtype()).isEqualTo("float32");
+        assertThat(r.dtype()).isEqualTo("bfloat16");
         assertThat(r.reference()).isEqualTo("e11-mistral");
         assertThat(r.prompts().resolve()).isEqualTo(PromptSets.STANDARD_10_V3);
         assertThat(RunRequestValidator.problems(r)).isEmpty();

@@ -27,7 +27,7 @@ class RunRequestValidatorTest {
                 .hasMessageContaining("runId '../etc' must match")
                 .hasMessageContaining("seed 1 is listed twice")
                 .hasMessageContaining("maxLength must be > 0, got 0")
-                .hasMessageContaining("unknown dtype 'bfloat13' (known: float16, float32)")
+                .hasMessageContaining("unknown dtype 'bfloat13' (known: bfloat16, float16, float32)")
                 .hasMessageContaining("unknown protocol 'e12'")
                 .hasMessageContaining("prompt integrity error: expected MD5 0123, got " + PromptSets.md5(List.of("a", "b")));
     }

@@ -74,7 +74,7 @@ public class EngineHolder {
         try (NDManager manager = NDManager.newBaseManager(ai.djl.engine.Engine.getEngine("PyTorch").defaultDevice(), "PyTorch")) {
             NDArray a = manager.ones(new ai.djl.ndarray.types.Shape(2, 2));
             a.matMul(a).sum().getFloat();
-            engine(ComputeDtype.FLOAT32);
+            engine(ComputeDtype.fromId(dev.territory.contracts.RunRequested.DEFAULT_DTYPE)); // what a request gets by default
             warm = true;
             LOG.infof("DJL engine warm in %.1f s", (System.nanoTime() - start) / 1e9);
         } catch (RuntimeException | Error e) {

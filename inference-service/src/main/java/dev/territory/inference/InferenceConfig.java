@@ -41,8 +41,8 @@ public interface InferenceConfig {
     boolean warmEngine();
 
     /**
-     * Bytes of model weights kept loaded between jobs, per compute dtype (weights counted in the
-     * compute dtype: 4 bytes a parameter in float32, 2 in float16), so the next job of the same
+     * Bytes of model weights kept loaded between jobs, per compute dtype (4 bytes a parameter in
+     * every dtype: bfloat16 and float16 are emulated in float32 arrays), so the next job of the same
      * model does not load it again. Default 8 GiB; least recently used models are closed first; a
      * model larger than this is loaded for its job and closed after it; 0 loads every job's model
      * afresh. Activations of the forward pass come on top.

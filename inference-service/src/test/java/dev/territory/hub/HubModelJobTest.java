@@ -63,7 +63,7 @@ class HubModelJobTest {
     static ModelJobRequested job(String runId, ModelRef base) {
         Path local = HubFixtures.modelsDir().resolve("llama3-gqa-instruct");
         RunRequested r = RunRequested.of(runId, base, ModelRef.local(local.toString())).withSeeds(List.of(42))
-                .withMaxLength(16)
+                .withMaxLength(16).withDtype("float32")
                 .withPrompts(PromptSpec.inline("two", List.of("The cat sat on the mat.", "Two plus two is four.")));
         return ModelJobRequested.of(RunRequestValidator.validate(r), Role.BASE);
     }

@@ -55,7 +55,7 @@ class FailedJobThenValidJobTest {
     static ModelJobRequested job(String runId, int maxLength) {
         Path base = models().resolve("llama3-gqa-base");
         RunRequested r = RunRequested.of(runId, ModelRef.local(base.toString()), ModelRef.local(base.toString()))
-                .withSeeds(List.of(42)).withMaxLength(maxLength)
+                .withSeeds(List.of(42)).withMaxLength(maxLength).withDtype("float32") // the engine these tests hand the job
                 .withPrompts(PromptSpec.inline("two", List.of("The cat sat on the mat.", "Two plus two is four.")));
         return ModelJobRequested.of(r, Role.BASE);
     }

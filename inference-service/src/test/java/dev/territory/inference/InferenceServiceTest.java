@@ -54,7 +54,7 @@ class InferenceServiceTest {
         send(RunRequested.of(missing, ModelRef.local(models.resolve("nope").toString()),
                 ModelRef.local(models.resolve("llama3-gqa-instruct").toString())).withSeeds(List.of(42)));
         send(RunRequested.of(good, ModelRef.local(models.resolve("llama3-gqa-base").toString()),
-                ModelRef.local(models.resolve("llama3-gqa-instruct").toString())).withSeeds(List.of(42)));
+                ModelRef.local(models.resolve("llama3-gqa-instruct").toString())).withSeeds(List.of(42)).withDtype("float32"));
 
         List<TerritoryEvent> events = await(List.of(good, bad, missing), e ->
                 e.stream().filter(x -> x instanceof EntropyVectorComputed v && v.runId().equals(good)).count() >= 20

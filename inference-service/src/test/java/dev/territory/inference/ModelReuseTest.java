@@ -59,7 +59,7 @@ class ModelReuseTest {
         Path models = FailedJobThenValidJobTest.models();
         RunRequested r = RunRequested.of(runId, ModelRef.local(models.resolve("llama3-gqa-base").toString()),
                         ModelRef.local(models.resolve("llama3-gqa-instruct").toString()))
-                .withSeeds(List.of(42)).withMaxLength(16)
+                .withSeeds(List.of(42)).withMaxLength(16).withDtype("float32") // the engine these tests hand the job
                 .withPrompts(PromptSpec.inline("two", List.of("The cat sat on the mat.", "Two plus two is four.")));
         return ModelJobRequested.of(r, role);
     }

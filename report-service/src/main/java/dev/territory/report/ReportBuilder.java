@@ -153,9 +153,9 @@ final class ReportBuilder {
         ModelSummary base = summary(Role.BASE, s.models().get("base"));
         ModelSummary instruct = summary(Role.INSTRUCT, s.models().get("instruct"));
         List<String> prompts = request.prompts().resolve();
-        Methodology methodology = new Methodology("E11-v3", request.seeds(), request.maxLength(), request.dtype(),
+        Methodology methodology = Methodology.of(request.seeds(), request.maxLength(), request.dtype(),
                 request.prompts().displayName(), dev.territory.contracts.PromptSets.md5(prompts), prompts.size(),
-                "NONE (Full Precision " + request.dtype() + ")", false, request.protocol());
+                request.protocol());
         RoleMetricsComputed baseMetrics = s.roleMetrics().get("base");
         RunDescription run = new RunDescription(s.runId(), request.occurredAt(), pairName(base.name(), instruct.name()), base,
                 instruct, methodology, baseMetrics.engineVersion(), Map.of(),

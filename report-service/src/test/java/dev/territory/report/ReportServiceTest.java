@@ -58,7 +58,7 @@ class ReportServiceTest {
         String runId = "report-" + UUID.randomUUID();
         Path models = repo().resolve("testdata/fixtures/models");
         RunRequested request = RunRequested.of(runId, ModelRef.local(models.resolve("llama3-gqa-base").toString()),
-                ModelRef.local(models.resolve("llama3-gqa-instruct").toString()));
+                ModelRef.local(models.resolve("llama3-gqa-instruct").toString())).withDtype("float32"); // the metrics below
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
         records.add(record(Topics.RUNS_REQUESTED, request));
         for (Role role : Role.values()) {

@@ -15,6 +15,7 @@ package dev.territory.reporting;
  * @param instructCorrelation mean head correlation of the fine-tuned model
  * @param deltaCorrelation instruct minus base, as the source states it
  * @param verdict verdict code of the reference
+ * @param dtype dtype its forward pass ran in, plain name ("bfloat16"; "unknown" when its source does not say)
  * @param source "built-in:e11-mistral" or the path of the results.json it came from
  */
 public record ComparisonReference(
@@ -29,6 +30,7 @@ public record ComparisonReference(
         double instructCorrelation,
         double deltaCorrelation,
         String verdict,
+        String dtype,
         String source) {
 
     public static final String BUILT_IN_E11 = "built-in:e11-mistral";
@@ -36,10 +38,12 @@ public record ComparisonReference(
     /**
      * The notebook's E11_MHA_REFERENCE, numbers as stated there. Mistral-7B-v0.3's config.json has
      * {@code num_attention_heads = 32} and {@code num_key_value_heads = 8}: the heads are recorded here,
-     * and {@link #architectureFromConfig()} says GQA where the notebook says MHA.
+     * and {@link #architectureFromConfig()} says GQA where the notebook says MHA. Computed in
+     * bfloat16, as every model the notebook loads ({@code torch_dtype=torch.bfloat16}).
      */
     public static final ComparisonReference E11_MISTRAL = new ComparisonReference(
-            "Mistral-7B-v0.3", "MHA", 32, 8, 0.7492, 0.7806, +0.0314, 0.2508, 0.2194, -0.0314, "C_REFUTED", BUILT_IN_E11);
+            "Mistral-7B-v0.3", "MHA", 32, 8, 0.7492, 0.7806, +0.0314, 0.2508, 0.2194, -0.0314, "C_REFUTED", "bfloat16",
+            BUILT_IN_E11);
 
     public boolean builtInE11() {
         return BUILT_IN_E11.equals(source);

@@ -109,6 +109,8 @@ public final class HtmlReport {
         h.append("<tr><td>Δ Head Correlation</td><td>").append(fmt("%+.4f", c.referenceDeltaCorrelation()))
                 .append("</td><td>").append(fmt("%+.4f", c.runDeltaCorrelation())).append("</td><td>")
                 .append(c.sameDirectionCorrelation() ? "YES" : "NO").append("</td></tr>\n");
+        h.append("<tr><td>dtype</td><td>").append(esc(c.referenceDtype())).append("</td><td>").append(esc(c.runDtype()))
+                .append("</td><td>").append(c.sameDtype() ? "same" : "DIFFERENT").append("</td></tr>\n");
         h.append("<tr><td>Verdict</td><td>").append(esc(c.referenceVerdict())).append("</td><td>")
                 .append(esc(c.runVerdict())).append("</td><td></td></tr>\n</tbody></table>\n<p class=\"interpretation\">")
                 .append(esc(c.interpretation())).append("</p><p class=\"small\">Reference source: ")

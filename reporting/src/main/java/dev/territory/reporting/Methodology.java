@@ -8,11 +8,11 @@ import java.util.List;
  * @param standard "E11-v3"
  * @param seeds seeds the notebook averages over
  * @param maxLength prompts truncated and padded to this many tokens
- * @param dtype dtype the forward pass ran in (e.g. "float32")
+ * @param dtype dtype the forward pass ran in, plain name ("bfloat16", "float32", "float16")
  * @param promptSet name of the prompt set ("Standard-10 v3" or a file name)
  * @param promptMd5 MD5 of the prompts joined by "|||"
  * @param numPrompts number of prompts
- * @param quantization e.g. "NONE (Full Precision float32)"
+ * @param quantization as the notebook words it, {@link #quantizationOf}: "NONE (Full Precision bfloat16)"
  * @param useChatTemplate whether prompts were wrapped in a chat template (the notebook: false)
  * @param protocol entropy protocol id ("e11-v3", "masked", "attendable")
  */
@@ -30,5 +30,32 @@ public record Methodology(
 
     public Methodology {
         seeds = List.copyOf(seeds);
+    }
+
+    /** The notebook's methodology block with the quantization it states for {@code dtype}. */
+    public static Methodology of(List<Integer> seeds, int maxLength, String dtype, String promptSet, String promptMd5,
+            int numPrompts, String protocol) {
+        return new Methodology("E11-v3", seeds, maxLength, dtype, promptSet, promptMd5, numPrompts, quantizationOf(dtype),
+                false, protocol);
+    }
+
+    /** The notebook's {@code 'NONE (Full Precision bfloat16)'}, for any unquantized dtype. */
+    public static String quantizationOf(String dtype) {
+        return "NONE (Full Precision " + dtype + ")";
+    }
+
+    /** The dtype as the notebook records it ({@code str(torch.bfloat16)}): "torch.bfloat16". */
+    public String torchDtype() {
+        return torchName(dtype);
+    }
+
+    /** "torch." + the plain name, as {@code str()} of a torch dtype prints. */
+    public static String torchName(String dtype) {
+        return dtype.startsWith("torch.") ? dtype : "torch." + dtype;
+    }
+
+    /** The plain name of a dtype written either way ("torch.bfloat16" or "bfloat16"). */
+    public static String plainName(String dtype) {
+        return dtype.startsWith("torch.") ? dtype.substring("torch.".length()) : dtype;
     }
 }

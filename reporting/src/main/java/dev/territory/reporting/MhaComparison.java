@@ -3,7 +3,9 @@ package dev.territory.reporting;
 /**
  * The notebook's cell-7 comparison of this run with a reference: do the fine-tuning effects on the
  * specialization index and on the head correlation point the same way? The direction test is the
- * notebook's {@code (ref > 0) == (run > 0)}, so a delta of exactly 0 counts as "not up".
+ * notebook's {@code (ref > 0) == (run > 0)}, so a delta of exactly 0 counts as "not up". Each side
+ * states the dtype it was computed in: bfloat16 against float32 alone moves the specialization
+ * delta by 30-50% on the fixtures.
  */
 public record MhaComparison(
         String referenceModel,
@@ -18,10 +20,12 @@ public record MhaComparison(
         double runDeltaCorrelation,
         boolean sameDirectionSpecialization,
         boolean sameDirectionCorrelation,
-        String referenceSource) {
+        String referenceSource,
+        String referenceDtype,
+        String runDtype) {
 
     public static MhaComparison of(ComparisonReference reference, String runModel, String runArchitecture,
-            String runVerdict, double runDeltaSpecialization, double runDeltaCorrelation) {
+            String runVerdict, double runDeltaSpecialization, double runDeltaCorrelation, String runDtype) {
         return new MhaComparison(
                 reference.model(),
                 reference.architectureFromConfig(),
@@ -35,7 +39,14 @@ public record MhaComparison(
                 runDeltaCorrelation,
                 (reference.deltaSpecialization() > 0) == (runDeltaSpecialization > 0),
                 (reference.deltaCorrelation() > 0) == (runDeltaCorrelation > 0),
-                reference.source());
+                reference.source(),
+                reference.dtype(),
+                runDtype);
+    }
+
+    /** Whether both sides are known to have been computed in the same dtype. */
+    public boolean sameDtype() {
+        return referenceDtype != null && referenceDtype.equalsIgnoreCase(runDtype);
     }
 
     public boolean architectureInvariant() {
@@ -44,14 +55,15 @@ public record MhaComparison(
 
     /** The notebook's interpretation, with the architectures named as their configs give them. */
     public String interpretation() {
-        String pairLabel = referenceArchitecture + " (" + referenceModel + ") and " + runArchitecture + " (" + runModel + ")";
+        String pairLabel = referenceArchitecture + " (" + referenceModel + ", " + referenceDtype + ") and " + runArchitecture
+                + " (" + runModel + ", " + runDtype + ")";
         if (architectureInvariant()) {
             String s = "ARCHITECTURE-INVARIANT: " + pairLabel
                     + " show the same direction of fine-tuning effect on specialization and head correlation.";
             if (referenceArchitecture.equals(runArchitecture)) {
                 s += " Both are " + runArchitecture + ", so this says nothing about MHA versus GQA.";
             }
-            return s;
+            return s + dtypeNote();
         }
         String s = "ARCHITECTURE-DEPENDENT: " + pairLabel + " show different directions of fine-tuning effect ("
                 + (sameDirectionSpecialization ? "same" : "opposite") + " for specialization, "
@@ -59,6 +71,11 @@ public record MhaComparison(
         if (referenceArchitecture.equals(runArchitecture)) {
             s += " Both are " + runArchitecture + ", so the difference is not due to KV sharing.";
         }
-        return s;
+        return s + dtypeNote();
+    }
+
+    private String dtypeNote() {
+        return sameDtype() ? "" : " The two sides ran in different dtypes (" + referenceDtype + " and " + runDtype
+                + "), which alone moves the deltas compared here (see the dtype warning).";
     }
 }

@@ -58,10 +58,12 @@ public final class References {
             double baseCorr = MetricsJson.readDouble(base.get("mean_head_correlation"));
             double instCorr = MetricsJson.readDouble(instruct.get("mean_head_correlation"));
             String claimed = doc.path("architecture").asText(q != null && kv != null ? Architecture.kind(q, kv) : "unknown");
+            JsonNode methodology = doc.path("methodology");
+            String dtype = Methodology.plainName(methodology.path("dtype_name").asText(methodology.path("dtype").asText("unknown")));
             return new ComparisonReference(
                     doc.path("model").asText("unknown model"), claimed, q, kv,
                     baseSi, instSi, instSi - baseSi, baseCorr, instCorr, instCorr - baseCorr,
-                    verdict.path("code").asText("unknown"), source);
+                    verdict.path("code").asText("unknown"), dtype, source);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("reference " + source + ": " + e.getMessage(), e);
         }

@@ -55,7 +55,7 @@ public final class ResultsAssembler {
             ComparisonReference reference, List<EntropyRecord> entropies, Uncertainty.Options statistics) {
         Verdict verdict = NotebookMetrics.verdict(base, instruct);
         MhaComparison comparison = MhaComparison.of(reference, run.base().name(), run.base().attentionKind(),
-                verdict.code(), verdict.deltaSpecialization(), verdict.deltaCorrelation());
+                verdict.code(), verdict.deltaSpecialization(), verdict.deltaCorrelation(), run.methodology().dtype());
         List<String> warnings = new ArrayList<>(Warnings.collect(run, base, instruct, reference, comparison));
         RunStatistics.Outcome uncertainty = RunStatistics.compute(run, entropies, statistics);
         if (uncertainty.result() != null) {
@@ -86,7 +86,7 @@ public final class ResultsAssembler {
         results.set("mha_comparison", comparison(comparison));
 
         ObjectNode runtime = doc.putObject("runtime");
-        runtime.put("dtype", run.methodology().dtype());
+        runtime.put("dtype", run.methodology().torchDtype());
         run.runtime().forEach((k, v) -> runtime.set(k, Json.MAPPER.valueToTree(v)));
 
         doc.set("provenance", provenance(run));
@@ -124,7 +124,8 @@ public final class ResultsAssembler {
         ArrayNode seeds = n.putArray("seeds");
         m.seeds().forEach(seeds::add);
         n.put("max_length", m.maxLength());
-        n.put("dtype", m.dtype());
+        n.put("dtype", m.torchDtype()); // as the notebook: str(torch.bfloat16)
+        n.put("dtype_name", m.dtype());
         n.put("prompt_md5", m.promptMd5());
         n.put("num_prompts", m.numPrompts());
         n.put("quantization", m.quantization());
@@ -144,6 +145,7 @@ public final class ResultsAssembler {
         Json.put(n, "instruct_correlation", r.instructCorrelation());
         Json.put(n, "delta_correlation", r.deltaCorrelation());
         n.put("verdict", r.verdict());
+        n.put("dtype", r.dtype());
         if (r.queryHeads() != null) {
             n.put("num_query_heads", r.queryHeads());
         }
@@ -161,10 +163,12 @@ public final class ResultsAssembler {
         n.put("mha_verdict", c.referenceVerdict());
         Json.put(n, "mha_delta_specialization", c.referenceDeltaSpecialization());
         Json.put(n, "mha_delta_correlation", c.referenceDeltaCorrelation());
+        n.put("mha_dtype", c.referenceDtype());
         n.put("gqa_model", c.runModel());
         n.put("gqa_verdict", c.runVerdict());
         Json.put(n, "gqa_delta_specialization", c.runDeltaSpecialization());
         Json.put(n, "gqa_delta_correlation", c.runDeltaCorrelation());
+        n.put("gqa_dtype", c.runDtype());
         n.put("same_direction_specialization", c.sameDirectionSpecialization());
         n.put("same_direction_correlation", c.sameDirectionCorrelation());
         n.put("architecture_invariant", c.architectureInvariant());

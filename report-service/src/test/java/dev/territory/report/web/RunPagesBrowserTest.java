@@ -248,7 +248,7 @@ class RunPagesBrowserTest {
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
         records.add(record(Topics.RUNS_REQUESTED, RunRequested.of(runId,
                 ModelRef.local(models.resolve("llama3-gqa-base").toString()),
-                ModelRef.local(models.resolve("llama3-gqa-instruct").toString()))));
+                ModelRef.local(models.resolve("llama3-gqa-instruct").toString())).withDtype("float32"))); // the metrics below
         for (Role role : Role.values()) {
             String name = "llama3-gqa-" + role.id();
             records.add(record(Topics.RUNS_PROGRESS, ModelLoaded.of(runId, role, new ModelInfo(name,
