@@ -102,6 +102,39 @@ class ResultsAssemblerTest {
     }
 
     @Test
+    void dtypeOfEachSideIsStatedAndAFloat32RunIsWarnedAboutTheDeltas() throws Exception {
+        Fixtures.FixtureRun run = Fixtures.load("llama3-gqa"); // a float32 run
+        RunReport report = ResultsAssembler.assemble(run.description(), run.base(), run.instruct(),
+                ComparisonReference.E11_MISTRAL, run.entropies());
+        JsonNode doc = report.results();
+        assertThat(doc.at("/methodology/dtype").asText()).isEqualTo("torch.float32"); // str(torch.float32), as the notebook
+        assertThat(doc.at("/methodology/dtype_name").asText()).isEqualTo("float32");
+        assertThat(doc.at("/methodology/quantization").asText()).isEqualTo("NONE (Full Precision float32)");
+        assertThat(doc.at("/runtime/dtype").asText()).isEqualTo("torch.float32");
+        assertThat(doc.at("/mha_reference/dtype").asText()).isEqualTo("bfloat16");
+        assertThat(doc.at("/results/mha_comparison/mha_dtype").asText()).isEqualTo("bfloat16");
+        assertThat(doc.at("/results/mha_comparison/gqa_dtype").asText()).isEqualTo("float32");
+        assertThat(report.comparison().sameDtype()).isFalse();
+        assertThat(report.comparison().interpretation()).contains("different dtypes (bfloat16 and float32)");
+        assertThat(report.warnings()).anyMatch(w -> w.startsWith("The forward pass ran in float32; the notebook ran in bfloat16")
+                && w.contains("specialization delta by up to 0.015"));
+        assertThat(Methodology.quantizationOf("bfloat16")).isEqualTo("NONE (Full Precision bfloat16)"); // the notebook's words
+
+        // a bfloat16 run: no dtype warning, same dtype as the built-in reference; read back as a reference, it keeps its dtype
+        Methodology m = run.description().methodology();
+        Methodology bf16 = Methodology.of(m.seeds(), m.maxLength(), "bfloat16", m.promptSet(), m.promptMd5(), m.numPrompts(),
+                m.protocol());
+        RunDescription d = run.description();
+        RunReport same = ResultsAssembler.assemble(new RunDescription(d.runId(), d.startedAt(), d.pair(), d.base(), d.instruct(),
+                bf16, d.engineVersion(), d.libraryVersions(), d.runtime()), run.base(), run.instruct(), ComparisonReference.E11_MISTRAL,
+                run.entropies());
+        assertThat(same.warnings()).noneMatch(w -> w.contains("the notebook ran in bfloat16"));
+        assertThat(same.comparison().sameDtype()).isTrue();
+        assertThat(same.comparison().interpretation()).doesNotContain("different dtypes");
+        assertThat(References.fromResults(same.results(), "mem").dtype()).isEqualTo("bfloat16");
+    }
+
+    @Test
     void comparisonAgainstACompletedRunDirectory(@TempDir Path tmp) throws Exception {
         Fixtures.FixtureRun mistral = Fixtures.load("mistral-mha");
         RunReport first = ResultsAssembler.assemble(mistral.description(), mistral.base(), mistral.instruct(),
