@@ -17,6 +17,7 @@ class BenchCommandTest {
     void lastLineIsOneJsonObjectWithTheTimingsAndMemory() throws Exception {
         JsonNode padded = bench("--max-length", "128");
         assertThat(padded.get("max_length").asInt()).isEqualTo(128);
+        assertThat(padded.get("dtype").asText()).as("both passes in the default dtype").isEqualTo("bfloat16");
         assertThat(padded.get("prompts").asInt()).isEqualTo(3);
         assertThat(padded.get("entropy_pass_s").asDouble()).isPositive();
         assertThat(padded.get("forward_only_s").asDouble()).isPositive();
@@ -27,7 +28,8 @@ class BenchCommandTest {
         // Standard-10's first prompts are far shorter than 128 tokens: padded as the notebook pads them
         assertThat(padded.get("real_tokens_mean").asDouble()).isBetween(5.0, 100.0);
 
-        JsonNode filled = bench("--max-length", "96", "--fill");
+        JsonNode filled = bench("--max-length", "96", "--fill", "--dtype", "float32");
+        assertThat(filled.get("dtype").asText()).isEqualTo("float32");
         assertThat(filled.get("real_tokens_mean").asDouble()).isEqualTo(96.0);
     }
 
