@@ -1,6 +1,5 @@
 package dev.territory.engine;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.cuda.CudaUtils;
@@ -51,11 +50,11 @@ public final class EntropyEngine implements AutoCloseable {
             throw new IllegalArgumentException("device setting '" + options.device() + "' names " + devices.size()
                     + " device(s) but " + options.deviceCapacities().size() + " capacities were given");
         }
-        NDManager base = engine.newBaseManager(Device.fromName(devices.get(0).djlName(), engine));
+        NDManager base = engine.newBaseManager(devices.get(0).djlDevice());
         List<NDManager> all = new ArrayList<>();
         all.add(base);
         for (LogicalDevice d : devices.subList(1, devices.size())) {
-            all.add(base.newSubManager(Device.fromName(d.djlName(), engine))); // closed with the base
+            all.add(base.newSubManager(d.djlDevice())); // closed with the base
         }
         this.managers = List.copyOf(all);
     }
