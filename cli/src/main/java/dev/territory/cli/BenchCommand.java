@@ -114,7 +114,10 @@ final class BenchCommand implements Callable<Integer> {
         double entropyS;
         double forwardS;
         double realTokens = 0;
+        double loadS;
+        long tLoad = System.nanoTime();
         try (EntropyEngine engine = EntropiesCommand.createEngine(options); LoadedModel loaded = engine.load(model)) {
+            loadS = (System.nanoTime() - tLoad) / 1e9; // the engine's start and the model's load
             // warm-up: first use of each kernel and shape
             if (!noWarmup) {
                 loaded.computeEntropies(prompts.subList(0, Math.min(batch, prompts.size())), request, null);
@@ -133,14 +136,14 @@ final class BenchCommand implements Callable<Integer> {
                 forwardS = Math.min(forwardS, (System.nanoTime() - t1) / 1e9);
             }
         }
-        System.err.printf(Locale.ROOT, "entropy pass %.3f s (%.2f prompts/s), forward only %.3f s%n",
-                entropyS, prompts.size() / entropyS, forwardS);
+        System.err.printf(Locale.ROOT, "load %.1f s, entropy pass %.3f s (%.2f prompts/s), forward only %.3f s%n",
+                loadS, entropyS, prompts.size() / entropyS, forwardS);
         System.out.printf(Locale.ROOT,
                 "{\"model\":\"%s\",\"max_length\":%d,\"prompts\":%d,\"batch\":%d,\"real_tokens_mean\":%.1f,"
                         + "\"entropy_pass_s\":%.4f,\"forward_only_s\":%.4f,\"ratio\":%.4f,\"prompts_per_s\":%.3f,"
-                        + "\"peak_rss_mb\":%.1f}%n",
+                        + "\"peak_rss_mb\":%.1f,\"load_s\":%.2f}%n",
                 model.toString().replace("\\", "\\\\").replace("\"", "\\\""), maxLength, prompts.size(), batch,
-                realTokens, entropyS, forwardS, entropyS / forwardS, prompts.size() / entropyS, peakRssMb());
+                realTokens, entropyS, forwardS, entropyS / forwardS, prompts.size() / entropyS, peakRssMb(), loadS);
         return 0;
     }
 

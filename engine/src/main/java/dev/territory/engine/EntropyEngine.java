@@ -75,7 +75,7 @@ public final class EntropyEngine implements AutoCloseable {
 
     /** Reads and validates config.json, the safetensors files and the tokenizer of {@code modelDir}. */
     public LoadedModel load(Path modelDir) throws ModelException {
-        LoadedModel model = DecoderModel.load(modelDir, managers, capacities(), options);
+        LoadedModel model = DecoderModel.load(modelDir, managers, capacities(), options, this::cudaFreeBytes);
         if (devices.size() > 1) {
             LOG.info("{}: {}", modelDir, model.placement());
         } else {
@@ -105,6 +105,19 @@ public final class EntropyEngine implements AutoCloseable {
             out.add(new DeviceCapacity(d.name(), capacity));
         }
         return out;
+    }
+
+    /** Bytes free now on the tightest CUDA device of the setting, or -1 when there is none (the CPU, stand-ins). */
+    long cudaFreeBytes() {
+        long min = -1;
+        for (int i = 0; i < devices.size(); i++) {
+            if (devices.get(i).cuda()) {
+                MemoryUsage mem = CudaUtils.getGpuMemory(managers.get(i).getDevice()); // committed = used, max = total
+                long free = mem.getMax() - mem.getCommitted();
+                min = min < 0 ? free : Math.min(min, free);
+            }
+        }
+        return min;
     }
 
     /** False once {@link #close()} ran: nothing can be loaded or computed with it any more. */
