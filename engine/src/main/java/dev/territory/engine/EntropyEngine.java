@@ -46,6 +46,7 @@ public final class EntropyEngine implements AutoCloseable {
                 LOG.warn("device setting auto: no CUDA GPU visible, running on the cpu");
             }
         }
+        MatmulPrecision.check(options.computeDtype(), devices.stream().anyMatch(LogicalDevice::cuda), System.getenv());
         if (!options.deviceCapacities().isEmpty() && options.deviceCapacities().size() != devices.size()) {
             throw new IllegalArgumentException("device setting '" + options.device() + "' names " + devices.size()
                     + " device(s) but " + options.deviceCapacities().size() + " capacities were given");
@@ -59,7 +60,10 @@ public final class EntropyEngine implements AutoCloseable {
         this.managers = List.copyOf(all);
     }
 
-    /** @throws IllegalArgumentException for a device setting naming an unknown device or an absent GPU */
+    /**
+     * @throws IllegalArgumentException for a device setting naming an unknown device or an absent GPU,
+     *     and for float32 on CUDA in a process that forces TF32 on ({@link MatmulPrecision})
+     */
     public static EntropyEngine create(EngineOptions options) {
         return new EntropyEngine(options == null ? EngineOptions.defaults() : options);
     }
