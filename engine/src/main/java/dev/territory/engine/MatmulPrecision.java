@@ -14,7 +14,8 @@ import java.util.Map;
  * (its JNI sets only cuDNN's benchmark mode), and libtorch reads {@value #TF32_OVERRIDE} when it
  * loads, not later (measured on an H200 with torch 2.11: setting it after loading left an 8192^3
  * float32 product at 21.5 ms, TF32 off; {@code allow_tf32 = True} took 3.9 ms). So TF32 belongs to
- * a process: start a bf16-only engine with {@code TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1}; a float32
+ * a process: a bf16-only engine would be started with {@code TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1}
+ * (PyTorch's documented override; not yet measured under DJL with torch 2.11), and a float32
  * engine refuses to start on CUDA in such a process.
  */
 public final class MatmulPrecision {

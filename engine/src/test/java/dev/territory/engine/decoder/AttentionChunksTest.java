@@ -22,16 +22,20 @@ class AttentionChunksTest {
     private static final int I = 14336;
 
     @Test
-    void cudaChunksFollowTheFreeMemory() {
-        // T = 32768, B = 1, 100 GiB free: activations 32768 * 16 E * 4 B = 8 GiB, reserve 2 GiB,
-        // one row of 8 (1, 32, 1, 32768) float32 arrays = 32 MiB: 90 GiB / 32 MiB = 2880 rows
+    void cudaChunksFollowTheFreeMemoryUpToTheCap() {
+        // T = 32768, B = 1: activations 32768 * 16 E * 4 B = 8 GiB, reserve 2 GiB; one row of
+        // 8 (1, 32, 1, 32768) float32 arrays = 32 MiB
         assertThat(AttentionChunks.activationBytes(1, 32768, E, I)).isEqualTo(8 * GIB);
-        assertThat(AttentionChunks.cudaRows(100 * GIB, 1, H, 32768, E, I)).isEqualTo(2880);
-        // half the free memory, (50 - 10) GiB / 32 MiB
-        assertThat(AttentionChunks.cudaRows(50 * GIB, 1, H, 32768, E, I)).isEqualTo(1280);
-        // short contexts take the whole sequence in one chunk
+        // 20 GiB free: (20 - 8 - 2) GiB / 32 MiB = 320 rows
+        assertThat(AttentionChunks.cudaRows(20 * GIB, 1, H, 32768, E, I)).isEqualTo(320);
+        // 100 GiB free: the 16 GiB cap decides, 16 GiB / 32 MiB = 512 rows
+        assertThat(AttentionChunks.cudaRows(100 * GIB, 1, H, 32768, E, I)).isEqualTo(512);
+        assertThat(AttentionChunks.cudaRows(50 * GIB, 1, H, 32768, E, I)).isEqualTo(512);
+        // short contexts take the whole sequence in one chunk (T = 4096: 16 GiB / 4 MiB = 4096 rows)
         assertThat(AttentionChunks.cudaRows(100 * GIB, 10, H, 128, E, I)).isEqualTo(128);
         assertThat(AttentionChunks.cudaRows(100 * GIB, 1, H, 4096, E, I)).isEqualTo(4096);
+        // the llama31-small bench model (E 512, I 1024) at T = 8192: 16 GiB / 8 MiB = 2048 rows
+        assertThat(AttentionChunks.cudaRows(100 * GIB, 1, H, 8192, 512, 1024)).isEqualTo(2048);
         // less free than the activations: one row at a time, never zero
         assertThat(AttentionChunks.cudaRows(4 * GIB, 1, H, 32768, E, I)).isEqualTo(1);
         assertThat(AttentionChunks.cudaRows(0, 1, H, 32768, E, I)).isEqualTo(1);
