@@ -116,7 +116,10 @@ final class BenchCommand implements Callable<Integer> {
         double entropyS;
         double forwardS;
         double realTokens = 0;
+        double loadS;
+        long tLoad = System.nanoTime();
         try (EntropyEngine engine = EntropiesCommand.createEngine(options); LoadedModel loaded = engine.load(model)) {
+            loadS = (System.nanoTime() - tLoad) / 1e9; // the engine's start and the model's load
             // warm-up: first use of each kernel and shape
             if (!noWarmup) {
                 loaded.computeEntropies(prompts.subList(0, Math.min(batch, prompts.size())), request, null);
@@ -137,15 +140,15 @@ final class BenchCommand implements Callable<Integer> {
         }
         // both passes run in the same dtype (the forward pass rounds as the entropy pass does): the ratio is
         // the cost of the entropy reduction, not of the dtype
-        System.err.printf(Locale.ROOT, "%s: entropy pass %.3f s (%.2f prompts/s), forward only %.3f s%n",
-                options.computeDtype().id(), entropyS, prompts.size() / entropyS, forwardS);
+        System.err.printf(Locale.ROOT, "%s: load %.1f s, entropy pass %.3f s (%.2f prompts/s), forward only %.3f s%n",
+                options.computeDtype().id(), loadS, entropyS, prompts.size() / entropyS, forwardS);
         System.out.printf(Locale.ROOT,
                 "{\"model\":\"%s\",\"dtype\":\"%s\",\"max_length\":%d,\"prompts\":%d,\"batch\":%d,\"real_tokens_mean\":%.1f,"
                         + "\"entropy_pass_s\":%.4f,\"forward_only_s\":%.4f,\"ratio\":%.4f,\"prompts_per_s\":%.3f,"
-                        + "\"peak_rss_mb\":%.1f}%n",
+                        + "\"peak_rss_mb\":%.1f,\"load_s\":%.2f}%n",
                 model.toString().replace("\\", "\\\\").replace("\"", "\\\""), options.computeDtype().id(), maxLength,
                 prompts.size(), batch, realTokens, entropyS, forwardS, entropyS / forwardS, prompts.size() / entropyS,
-                peakRssMb());
+                peakRssMb(), loadS);
         return 0;
     }
 

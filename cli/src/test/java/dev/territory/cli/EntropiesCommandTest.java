@@ -125,7 +125,26 @@ class EntropiesCommandTest {
         assertThat(unknown).isEqualTo(2);
         assertThat(absentGpu).isEqualTo(2);
         assertThat(text).contains("error: --device: device setting 'tpu:0': unknown device 'tpu:0'")
-                .contains("error: --device: device setting 'gpu:9': gpu:9 is beyond the");
+                .contains("error: --device: device setting 'gpu:9': "); // beyond the visible GPUs, or none visible
+        assertThat(Files.exists(tmp.resolve("x.jsonl"))).isFalse();
+    }
+
+    /** CI machines have no GPU: there, gpu:0 is refused before any model loads, with one line saying why. */
+    @Test
+    void gpuWithoutAVisibleGpuIsRefusedSayingSo() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0,
+                "this machine has a GPU");
+        String model = fixtures().resolve("models/mistral-mha-base").toString();
+        for (String[] args : List.of(
+                new String[] {"entropies", "--model", model, "--device", "gpu:0", "--out", tmp.resolve("x.jsonl").toString()},
+                new String[] {"analyze", "--base", model, "--instruct", model, "--device", "gpu:0", "--out",
+                        tmp.resolve("run").toString()})) {
+            AnalyzeCommandTest.Result r = AnalyzeCommandTest.run(args);
+            assertThat(r.rc()).as(args[0]).isEqualTo(2);
+            assertThat(r.err().lines().filter(line -> line.startsWith("error:")).toList()).as(args[0]).containsExactly(
+                    "error: --device: device setting 'gpu:0': no CUDA GPU is visible on this machine "
+                            + "(use cpu, or auto: every visible GPU, else the cpu)");
+        }
         assertThat(Files.exists(tmp.resolve("x.jsonl"))).isFalse();
     }
 }

@@ -10,8 +10,11 @@ import java.util.List;
  *     {@code "cpu-standin:N"} (N logical devices on the CPU, for tests); see
  *     {@link dev.territory.engine.placement.DeviceSetting}
  * @param computeDtype dtype of the weights and activations of the forward pass
- * @param memoryBudgetBytes native memory the attention of one layer may use; picks the query chunk size
- * @param chunkSizeOverride query rows per attention chunk; 0 chooses it from the budget
+ * @param memoryBudgetBytes native memory the attention of one layer may use on the CPU; picks the query
+ *     chunk size there (on CUDA the chunk follows the device's free memory once the weights are
+ *     loaded, see {@link dev.territory.engine.decoder.AttentionChunks}); on CUDA also kept free
+ *     when the layers are placed
+ * @param chunkSizeOverride query rows per attention chunk; 0 chooses it from the memory
  * @param deviceCapacities weight bytes each device may hold, one per device of the setting; empty
  *     (default) measures them: on CUDA the free memory minus a reserve for activations, on the CPU
  *     unlimited

@@ -1,6 +1,5 @@
 package dev.territory.engine;
 
-import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDManager;
 import ai.djl.util.cuda.CudaUtils;
@@ -47,20 +46,24 @@ public final class EntropyEngine implements AutoCloseable {
                 LOG.warn("device setting auto: no CUDA GPU visible, running on the cpu");
             }
         }
+        MatmulPrecision.check(options.computeDtype(), devices.stream().anyMatch(LogicalDevice::cuda), System.getenv());
         if (!options.deviceCapacities().isEmpty() && options.deviceCapacities().size() != devices.size()) {
             throw new IllegalArgumentException("device setting '" + options.device() + "' names " + devices.size()
                     + " device(s) but " + options.deviceCapacities().size() + " capacities were given");
         }
-        NDManager base = engine.newBaseManager(Device.fromName(devices.get(0).djlName(), engine));
+        NDManager base = engine.newBaseManager(devices.get(0).djlDevice());
         List<NDManager> all = new ArrayList<>();
         all.add(base);
         for (LogicalDevice d : devices.subList(1, devices.size())) {
-            all.add(base.newSubManager(Device.fromName(d.djlName(), engine))); // closed with the base
+            all.add(base.newSubManager(d.djlDevice())); // closed with the base
         }
         this.managers = List.copyOf(all);
     }
 
-    /** @throws IllegalArgumentException for a device setting naming an unknown device or an absent GPU */
+    /**
+     * @throws IllegalArgumentException for a device setting naming an unknown device or an absent GPU,
+     *     and for float32 on CUDA in a process that forces TF32 on ({@link MatmulPrecision})
+     */
     public static EntropyEngine create(EngineOptions options) {
         return new EntropyEngine(options == null ? EngineOptions.defaults() : options);
     }
@@ -76,7 +79,7 @@ public final class EntropyEngine implements AutoCloseable {
 
     /** Reads and validates config.json, the safetensors files and the tokenizer of {@code modelDir}. */
     public LoadedModel load(Path modelDir) throws ModelException {
-        LoadedModel model = DecoderModel.load(modelDir, managers, capacities(), options);
+        LoadedModel model = DecoderModel.load(modelDir, managers, capacities(), options, this::cudaFreeBytes);
         if (devices.size() > 1) {
             LOG.info("{}: {}", modelDir, model.placement());
         } else {
@@ -106,6 +109,19 @@ public final class EntropyEngine implements AutoCloseable {
             out.add(new DeviceCapacity(d.name(), capacity));
         }
         return out;
+    }
+
+    /** Bytes free now on the tightest CUDA device of the setting, or -1 when there is none (the CPU, stand-ins). */
+    long cudaFreeBytes() {
+        long min = -1;
+        for (int i = 0; i < devices.size(); i++) {
+            if (devices.get(i).cuda()) {
+                MemoryUsage mem = CudaUtils.getGpuMemory(managers.get(i).getDevice()); // committed = used, max = total
+                long free = mem.getMax() - mem.getCommitted();
+                min = min < 0 ? free : Math.min(min, free);
+            }
+        }
+        return min;
     }
 
     /** False once {@link #close()} ran: nothing can be loaded or computed with it any more. */

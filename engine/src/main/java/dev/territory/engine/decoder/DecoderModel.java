@@ -32,15 +32,10 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.LongSupplier;
 
 /** A model directory loaded on the engine's devices: config, tokenizer and decoder weights. */
 public final class DecoderModel implements LoadedModel {
-
-    /** Live (B, H, C, T) float32 arrays per attention chunk: scores, exp, probabilities, one spare. */
-    private static final int CHUNK_TEMPORARIES = 4;
-
-    /** With rounding to bfloat16 or float16: also the rounded probabilities and the rounding's own two. */
-    private static final int CHUNK_TEMPORARIES_ROUNDED = 7;
 
     private final ModelConfig config;
     private final ModelArchitecture architecture;
@@ -49,9 +44,10 @@ public final class DecoderModel implements LoadedModel {
     private final Decoder decoder;
     private final NDManager manager; // the first device's: batches, the embedding lookup and the statistics live there
     private final EngineOptions options;
+    private final long cudaFreeBytes; // free on the tightest CUDA device once the weights were loaded; -1: the CPU
 
     private DecoderModel(ModelConfig config, ModelArchitecture architecture, List<WeightFile> weightFiles,
-            PromptTokenizer tokenizer, Decoder decoder, NDManager manager, EngineOptions options) {
+            PromptTokenizer tokenizer, Decoder decoder, NDManager manager, EngineOptions options, long cudaFreeBytes) {
         this.config = config;
         this.architecture = architecture;
         this.weightFiles = weightFiles;
@@ -59,6 +55,7 @@ public final class DecoderModel implements LoadedModel {
         this.decoder = decoder;
         this.manager = manager;
         this.options = options;
+        this.cudaFreeBytes = cudaFreeBytes;
     }
 
     /** Validates config, weights and tokenizer of {@code modelDir}, then loads the weights on the manager's device. */
@@ -78,6 +75,17 @@ public final class DecoderModel implements LoadedModel {
      */
     public static LoadedModel load(Path modelDir, List<NDManager> managers, List<LayerPlanner.DeviceCapacity> capacities,
             EngineOptions options) throws ModelException {
+        return load(modelDir, managers, capacities, options, () -> -1);
+    }
+
+    /**
+     * As {@link #load(Path, List, List, EngineOptions)}, on CUDA devices.
+     *
+     * @param cudaFreeBytes asked once the weights are loaded: bytes free on the tightest CUDA device
+     *     of the model (sizes the attention chunks), or -1 when it computes on the CPU
+     */
+    public static LoadedModel load(Path modelDir, List<NDManager> managers, List<LayerPlanner.DeviceCapacity> capacities,
+            EngineOptions options, LongSupplier cudaFreeBytes) throws ModelException {
         if (!Files.isDirectory(modelDir)) {
             throw new ModelException(modelDir + ": not a directory");
         }
@@ -96,7 +104,7 @@ public final class DecoderModel implements LoadedModel {
                 }
                 Decoder decoder = Decoder.load(config, store, managers, plan, options.computeDtype());
                 return new DecoderModel(config, config.architecture(store.storageDtype()), store.weightFiles(),
-                        tokenizer, decoder, managers.get(0), options);
+                        tokenizer, decoder, managers.get(0), options, cudaFreeBytes.getAsLong());
             } catch (ModelException | RuntimeException e) {
                 tokenizer.close();
                 throw e;
@@ -129,15 +137,20 @@ public final class DecoderModel implements LoadedModel {
         return decoder;
     }
 
-    /** Query rows per attention chunk for a batch of {@code batch} prompts of {@code tokens} tokens. */
+    /**
+     * Query rows per attention chunk for a batch of {@code batch} prompts of {@code tokens} tokens:
+     * the override, else on CUDA from the device's free memory, else from the CPU budget.
+     */
     public int chunkSize(int batch, int tokens) {
         if (options.chunkSizeOverride() > 0) {
             return Math.min(options.chunkSizeOverride(), tokens);
         }
-        int temporaries = Rounding.of(options.computeDtype()).active() ? CHUNK_TEMPORARIES_ROUNDED : CHUNK_TEMPORARIES;
-        long perRow = (long) batch * config.numHeads() * tokens * 4L * temporaries;
-        long rows = options.memoryBudgetBytes() / Math.max(perRow, 1);
-        return (int) Math.max(1, Math.min(tokens, rows));
+        boolean rounded = Rounding.of(options.computeDtype()).active();
+        if (cudaFreeBytes >= 0) {
+            return AttentionChunks.cudaRows(cudaFreeBytes, batch, config.numHeads(), tokens, config.hiddenSize(),
+                    config.intermediateSize(), rounded);
+        }
+        return AttentionChunks.cpuRows(options.memoryBudgetBytes(), batch, config.numHeads(), tokens, rounded);
     }
 
     @Override

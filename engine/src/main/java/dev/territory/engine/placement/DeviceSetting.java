@@ -1,5 +1,6 @@
 package dev.territory.engine.placement;
 
+import ai.djl.Device;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -9,8 +10,8 @@ import java.util.function.IntSupplier;
 
 /**
  * The engine's device setting ({@code --device}, {@code territory.inference.device}) resolved to
- * the devices a model's layers are spread over, in order. Plain Java: the caller passes the number
- * of visible CUDA GPUs, asked for only when the setting needs it.
+ * the devices a model's layers are spread over, in order. No engine needed: the caller passes the
+ * number of visible CUDA GPUs, asked for only when the setting needs it.
  *
  * <ul>
  *   <li>{@code cpu}: the CPU (the default everywhere).
@@ -33,11 +34,28 @@ public final class DeviceSetting {
      * One device a part of the model is placed on.
      *
      * @param name as plans and messages show it: {@code cpu}, {@code gpu:1}, {@code standin:2}
-     * @param djlName the DJL device it computes on: {@code cpu} or {@code gpu:N}
+     * @param gpuIndex the CUDA GPU it computes on, or -1 for the CPU
      */
-    public record LogicalDevice(String name, String djlName) {
+    public record LogicalDevice(String name, int gpuIndex) {
+
+        static LogicalDevice cpu(String name) {
+            return new LogicalDevice(name, -1);
+        }
+
+        static LogicalDevice gpu(int index) {
+            return new LogicalDevice("gpu:" + index, index);
+        }
+
         public boolean cuda() {
-            return djlName.startsWith("gpu:");
+            return gpuIndex >= 0;
+        }
+
+        /**
+         * The DJL device it computes on. Built, not parsed: DJL's {@code Device.fromName} reads
+         * {@code gpu0} or {@code 0} but throws on our own spelling {@code gpu:0}.
+         */
+        public Device djlDevice() {
+            return cuda() ? Device.gpu(gpuIndex) : Device.cpu();
         }
     }
 
@@ -51,16 +69,16 @@ public final class DeviceSetting {
     public static List<LogicalDevice> resolve(String setting, IntSupplier gpuCount) {
         String s = setting == null ? "" : setting.trim().toLowerCase(Locale.ROOT);
         if (s.isEmpty() || s.equals("cpu")) {
-            return List.of(new LogicalDevice("cpu", "cpu"));
+            return List.of(LogicalDevice.cpu("cpu"));
         }
         if (s.equals("auto")) {
             int n = gpuCount.getAsInt();
             if (n <= 0) {
-                return List.of(new LogicalDevice("cpu", "cpu"));
+                return List.of(LogicalDevice.cpu("cpu"));
             }
             List<LogicalDevice> out = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                out.add(new LogicalDevice("gpu:" + i, "gpu:" + i));
+                out.add(LogicalDevice.gpu(i));
             }
             return List.copyOf(out);
         }
@@ -71,7 +89,7 @@ public final class DeviceSetting {
             }
             List<LogicalDevice> out = new ArrayList<>();
             for (int i = 0; i < n; i++) {
-                out.add(new LogicalDevice("standin:" + i, "cpu"));
+                out.add(LogicalDevice.cpu("standin:" + i));
             }
             return List.copyOf(out);
         }
@@ -88,14 +106,17 @@ public final class DeviceSetting {
             }
         }
         int visible = gpuCount.getAsInt();
+        if (visible == 0) {
+            throw new IllegalArgumentException("device setting '" + setting + "': no CUDA GPU is visible on this machine"
+                    + " (use cpu, or auto: every visible GPU, else the cpu)");
+        }
         List<LogicalDevice> out = new ArrayList<>();
         for (int index : indexes) {
             if (index >= visible) {
                 throw new IllegalArgumentException("device setting '" + setting + "': gpu:" + index + " is beyond the "
-                        + visible + " visible CUDA GPU(s)" + (visible == 0 ? " (use cpu or auto on this machine)"
-                        : " (gpu:0 to gpu:" + (visible - 1) + ")"));
+                        + visible + " visible CUDA GPU(s) (gpu:0 to gpu:" + (visible - 1) + ")");
             }
-            out.add(new LogicalDevice("gpu:" + index, "gpu:" + index));
+            out.add(LogicalDevice.gpu(index));
         }
         return List.copyOf(out);
     }

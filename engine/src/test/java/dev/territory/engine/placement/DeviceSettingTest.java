@@ -3,6 +3,7 @@ package dev.territory.engine.placement;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import ai.djl.Device;
 import dev.territory.engine.placement.DeviceSetting.LogicalDevice;
 import java.util.List;
 import java.util.function.IntSupplier;
@@ -51,14 +52,27 @@ class DeviceSettingTest {
     void gpuIndexAndList() {
         assertThat(names("gpu:2", FOUR_GPUS)).containsExactly("gpu:2");
         assertThat(names("gpu:1, gpu:0", FOUR_GPUS)).containsExactly("gpu:1", "gpu:0");
-        assertThat(DeviceSetting.resolve("gpu:3", FOUR_GPUS).get(0).djlName()).isEqualTo("gpu:3");
+    }
+
+    /** The DJL device handed to the engine's managers: built from the index, never parsed from our "gpu:N". */
+    @Test
+    void everySettingMapsToTheDjlDeviceItNames() {
+        assertThat(DeviceSetting.resolve("gpu:3", FOUR_GPUS).get(0).djlDevice()).isEqualTo(Device.gpu(3));
+        assertThat(DeviceSetting.resolve("gpu:1, gpu:0", FOUR_GPUS)).extracting(LogicalDevice::djlDevice)
+                .containsExactly(Device.gpu(1), Device.gpu(0));
+        assertThat(DeviceSetting.resolve("auto", FOUR_GPUS)).extracting(LogicalDevice::djlDevice)
+                .containsExactly(Device.gpu(0), Device.gpu(1), Device.gpu(2), Device.gpu(3));
+        assertThat(DeviceSetting.resolve("auto", NO_GPU)).extracting(LogicalDevice::djlDevice).containsExactly(Device.cpu());
+        assertThat(DeviceSetting.resolve("cpu", NO_GPU).get(0).djlDevice()).isEqualTo(Device.cpu());
+        assertThat(DeviceSetting.resolve("gpu:2", FOUR_GPUS).get(0).djlDevice().isGpu()).isTrue();
     }
 
     @Test
     void standInsComputeOnTheCpu() {
         List<LogicalDevice> d = DeviceSetting.resolve("cpu-standin:3", NO_GPU);
         assertThat(d).extracting(LogicalDevice::name).containsExactly("standin:0", "standin:1", "standin:2");
-        assertThat(d).extracting(LogicalDevice::djlName).containsOnly("cpu");
+        assertThat(d).extracting(LogicalDevice::djlDevice).containsOnly(Device.cpu());
+        assertThat(d).noneMatch(LogicalDevice::cuda);
     }
 
     @Test
@@ -66,8 +80,9 @@ class DeviceSettingTest {
         assertThatThrownBy(() -> DeviceSetting.resolve("gpu:4", FOUR_GPUS))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("device setting 'gpu:4': gpu:4 is beyond the 4 visible CUDA GPU(s) (gpu:0 to gpu:3)");
-        assertThatThrownBy(() -> DeviceSetting.resolve("gpu:0", NO_GPU))
-                .hasMessage("device setting 'gpu:0': gpu:0 is beyond the 0 visible CUDA GPU(s) (use cpu or auto on this machine)");
+        assertThatThrownBy(() -> DeviceSetting.resolve("gpu:0", NO_GPU)).hasMessage("device setting 'gpu:0': no CUDA GPU is "
+                + "visible on this machine (use cpu, or auto: every visible GPU, else the cpu)");
+        assertThatThrownBy(() -> DeviceSetting.resolve("gpu:0,gpu:1", NO_GPU)).hasMessageContaining("no CUDA GPU is visible");
         assertThatThrownBy(() -> DeviceSetting.resolve("gpu:0,gpu:7", FOUR_GPUS))
                 .hasMessageContaining("gpu:7 is beyond the 4 visible");
     }
