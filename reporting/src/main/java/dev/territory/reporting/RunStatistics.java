@@ -54,7 +54,26 @@ final class RunStatistics {
         if (base[0].length != instruct[0].length || base[0][0].length != instruct[0][0].length) {
             return new Outcome(null, "not computed: base and instruct entropies differ in shape (layers x heads)", seed);
         }
-        return new Outcome(Uncertainty.analyze(base, instruct, run.base().numKvHeads(), options), null, seed);
+        return new Outcome(Uncertainty.analyze(base, instruct, lengths(entropies, "base", seed),
+                lengths(entropies, "instruct", seed), run.base().numKvHeads(), options), null, seed);
+    }
+
+    /** Real-token count per prompt (the attention mask's ones) of one role and seed; null when a mask is missing. */
+    static double[] lengths(List<EntropyRecord> entropies, String role, int seed) {
+        Map<Integer, Double> byPrompt = new TreeMap<>();
+        for (EntropyRecord r : entropies) {
+            if (r.role().equals(role) && r.seed() == seed) {
+                if (r.attentionMask() == null) {
+                    return null;
+                }
+                int real = 0;
+                for (int m : r.attentionMask()) {
+                    real += m;
+                }
+                byPrompt.put(r.promptIndex(), (double) real);
+            }
+        }
+        return byPrompt.values().stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     /** {@code [prompt][layer][head]} of one role and seed when prompts 0..n-1 are all there, else null. */
