@@ -58,19 +58,15 @@ final class RunStatistics {
                 lengths(entropies, "instruct", seed), run.base().numKvHeads(), options), null, seed);
     }
 
-    /** Real-token count per prompt (the attention mask's ones) of one role and seed; null when a mask is missing. */
+    /** Real-token count per prompt of one role and seed, in prompt order; null when a count is unknown. */
     static double[] lengths(List<EntropyRecord> entropies, String role, int seed) {
         Map<Integer, Double> byPrompt = new TreeMap<>();
         for (EntropyRecord r : entropies) {
             if (r.role().equals(role) && r.seed() == seed) {
-                if (r.attentionMask() == null) {
+                if (r.tokenCount() == null) {
                     return null;
                 }
-                int real = 0;
-                for (int m : r.attentionMask()) {
-                    real += m;
-                }
-                byPrompt.put(r.promptIndex(), (double) real);
+                byPrompt.put(r.promptIndex(), r.tokenCount().doubleValue());
             }
         }
         return byPrompt.values().stream().mapToDouble(Double::doubleValue).toArray();
