@@ -14,6 +14,7 @@ import dev.territory.engine.Protocol;
 import dev.territory.engine.ComputeDtype;
 import dev.territory.engine.WeightFile;
 import dev.territory.reporting.ComparisonReference;
+import dev.territory.reporting.DeviceName;
 import dev.territory.reporting.EntropyRecord;
 import dev.territory.reporting.Methodology;
 import dev.territory.reporting.ModelSummary;
@@ -111,6 +112,11 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")
     Path out;
 
+    @Option(names = "--artifact-log", paramLabel = "FILE",
+            description = "also append the run's artifact-log line to FILE, one cumulative log across runs as the notebook's"
+                    + " results/E11T_artifact_log.jsonl (created when absent)")
+    Path artifactLog;
+
     @Option(names = "--no-extras", description = "skip issue 9's per-head extras (row entropies) and the e11-v3 vs "
             + "attendable comparison, which the same forward pass otherwise computes")
     boolean noExtras;
@@ -139,7 +145,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         Uncertainty.Options statisticsOptions = statistics.options();
         ComputeDtype computeDtype = ComputeDtype.fromId(dtype);
         EntropyRequest request = noExtras ? new EntropyRequest(maxLength, proto, batch)
-                : new EntropyRequest(maxLength, proto, batch, true, Set.of(Protocol.E11_V3, Protocol.ATTENDABLE));
+                : new EntropyRequest(maxLength, proto, batch, true, Set.of(Protocol.E11_V3, Protocol.MASKED, Protocol.ATTENDABLE));
         ComparisonReference ref = References.resolve(reference);
         Files.createDirectories(out);
         if (!Files.isWritable(out)) {
@@ -156,6 +162,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         List<EntropyRecord> records = new ArrayList<>();
         Map<String, Object> runtime = new LinkedHashMap<>();
         runtime.put("device", device);
+        runtime.put("device_name", DeviceName.of(device));
         runtime.put("compute_dtype", computeDtype.id());
         runtime.put("cpu_count", Runtime.getRuntime().availableProcessors());
         runtime.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
@@ -188,17 +195,23 @@ final class AnalyzeCommand implements Callable<Integer> {
                 EngineVersion.VERSION, libraries, runtime);
         RunReport report = ResultsAssembler.assemble(run, baseMetrics, instructMetrics, ref, records, statisticsOptions);
         RunWriter.RunFiles files = RunWriter.write(report, out);
+        if (artifactLog != null) {
+            RunWriter.appendArtifactEntry(report, files.files().stream().map(p -> p.getFileName().toString()).toList(),
+                    artifactLog);
+        }
 
-        System.out.printf(Locale.ROOT, "%s -> %s: verdict %s (%d of 3 criteria); SI %.4f -> %.4f (%+.4f); %s%n",
-                baseSummary.name(), instructSummary.name(), report.verdict().code(), report.verdict().criteriaMet(),
+        System.out.printf(Locale.ROOT, "%s -> %s: verdict %s; %d of 3 criteria on point estimates; SI %.4f -> %.4f (%+.4f);"
+                        + " comparison with %s: %s%n",
+                baseSummary.name(), instructSummary.name(), report.evidence().line(), report.verdict().criteriaMet(),
                 baseMetrics.specialization().specializationIndex(), instructMetrics.specialization().specializationIndex(),
-                report.verdict().deltaSpecialization(), report.comparison().architectureInvariant()
-                        ? "same directions as " + ref.model() : "different directions from " + ref.model());
+                report.verdict().deltaSpecialization(), ref.model(), report.comparison().label());
         if (report.uncertainty() != null) {
             System.out.println(report.uncertainty().verdictSummary());
             for (Uncertainty.Criterion c : report.uncertainty().criteria()) {
-                System.out.printf(Locale.ROOT, "  %s: delta %+.6f, interval [%+.6f, %+.6f], p = %.4g%s%n", c.name(),
-                        c.delta(), c.interval().low(), c.interval().high(), c.pValue(), c.significant() ? " (significant)" : "");
+                System.out.printf(Locale.ROOT, "  %s: delta %+.6f, BCa interval [%+.6f, %+.6f], p = %.4g%s%s%n", c.name(),
+                        c.delta(), c.interval().low(), c.interval().high(), c.pValue(),
+                        c.independent() ? String.format(Locale.ROOT, ", Holm p = %.4g", c.pHolm()) : " (repeats the first)",
+                        c.significant() ? ", excludes 0" : "");
             }
         } else {
             System.out.println("uncertainty: " + report.results().at("/statistics/uncertainty").asText());
@@ -206,12 +219,14 @@ final class AnalyzeCommand implements Callable<Integer> {
         JsonNode pc = report.results().at("/statistics/protocol_comparison");
         if (pc.isObject()) {
             System.out.printf(Locale.ROOT, "e11-v3 vs attendable: %d of %d (base) and %d of %d (instruct) cases differ; "
-                            + "delta SI %+.6f -> %+.6f; verdict %s -> %s%n",
+                            + "delta SI e11-v3 %+.6f, masked %+.6f, attendable %+.6f; verdict %s / %s / %s%n",
                     pc.at("/cases/base/differing").asInt(), pc.at("/cases/base/cases").asInt(),
                     pc.at("/cases/instruct/differing").asInt(), pc.at("/cases/instruct/cases").asInt(),
                     pc.at("/metrics/delta/specialization_index/e11-v3").asDouble(),
+                    pc.at("/metrics/delta/specialization_index/masked").asDouble(),
                     pc.at("/metrics/delta/specialization_index/attendable").asDouble(),
-                    pc.at("/verdict/e11-v3").asText(), pc.at("/verdict/attendable").asText());
+                    pc.at("/verdict/e11-v3").asText(), pc.at("/verdict/masked").asText(),
+                    pc.at("/verdict/attendable").asText());
         }
         System.out.println("wrote " + files.files().size() + " files and " + files.zip().getFileName() + " to " + out);
         report.warnings().forEach(w -> System.err.println("warning: " + w));

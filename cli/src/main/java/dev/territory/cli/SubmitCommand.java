@@ -1,6 +1,7 @@
 package dev.territory.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.territory.contracts.EventCodec;
 import dev.territory.contracts.ModelRef;
 import dev.territory.contracts.PromptSpec;
@@ -234,9 +235,17 @@ final class SubmitCommand implements Callable<Integer> {
                                 bar.update(2L * perRole);
                                 bar.close();
                                 List<Path> files = download(runId, c.files(), outDir);
-                                out.printf("verdict: %s (architecture-invariant vs the reference: %s)%n", c.verdict(),
-                                        c.architectureInvariant() ? "yes" : "no");
-                                return new Result(true, c.verdict(), files);
+                                String line = c.verdict();
+                                String label = c.architectureInvariant() ? "architecture-invariant" : "architecture-dependent";
+                                Path results = outDir.resolve("results.json");
+                                if (Files.isRegularFile(results)) {
+                                    // the event carries the code; the evidence is in the results it announces
+                                    JsonNode doc = new ObjectMapper().readTree(results.toFile());
+                                    line = doc.at("/results/verdict/line").asText(line);
+                                    label = doc.at("/results/mha_comparison/architecture_label").asText(label);
+                                }
+                                out.printf("verdict: %s (comparison with the reference: %s)%n", line, label);
+                                return new Result(true, line, files);
                             }
                         }
                     }

@@ -146,4 +146,27 @@ class EventCodecTest {
         assertThat(a.eventId()).isEqualTo(b.eventId()).isNotEqualTo(c.eventId());
         assertThat(a.key()).isEqualTo("r/base/1");
     }
+
+    @Test
+    void vectorReductionsRoundTripAndUnknownOnesAreRefused() {
+        float[][] e = {{0.5f, 0.25f}};
+        float[][] counts = {{7f, 9f}};
+        var v = EntropyVectorComputed.of("r", Role.BASE, 1, List.of(1), 0, 1, 9, "llama", 1, "float32", "e11-v3", "0", e,
+                java.util.Map.of(EntropyVectorComputed.entropiesKey("masked"), new float[][] {{0.4f, 0.3f}},
+                        EntropyVectorComputed.normalizersKey("masked"), counts,
+                        EntropyVectorComputed.SINK_MASS, new float[][] {{0.9f, 0.1f}}));
+        var back = (EntropyVectorComputed) EventCodec.decode(EventCodec.encode(v));
+        assertThat(back.reduction("entropies/masked")).isDeepEqualTo(new float[][] {{0.4f, 0.3f}});
+        assertThat(back.reduction("normalizers/masked")).isDeepEqualTo(counts);
+        assertThat(back.reduction(EntropyVectorComputed.SINK_MASS)).isDeepEqualTo(new float[][] {{0.9f, 0.1f}});
+        assertThat(back.reduction(EntropyVectorComputed.ROW_ENTROPY)).isNull();
+        // a vector without reductions (an older producer) still decodes, with none
+        String plain = EventCodec.encodeToString(EntropyVectorComputed.of("r", Role.BASE, 1, List.of(1), 0, 1, 9, "llama",
+                1, "float32", "e11-v3", "0", e)).replace(",\"reductions\":{}", "");
+        assertThat(plain).doesNotContain("reductions");
+        assertThat(((EntropyVectorComputed) EventCodec.decode(plain.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+                .reductions()).isEmpty();
+        assertThatThrownBy(() -> EntropyVectorComputed.of("r", Role.BASE, 1, List.of(1), 0, 1, 9, "llama", 1, "float32",
+                "e11-v3", "0", e, java.util.Map.of("entropies/bogus", e))).hasMessageContaining("unknown reduction 'entropies/bogus'");
+    }
 }

@@ -25,7 +25,9 @@ import dev.territory.hub.ResolvedModel;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.EnumSet;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -134,7 +136,10 @@ public final class ModelJobRunner {
                             ? "reused from the model cache (loaded by an earlier job)"
                             : String.format("loaded in %.1f s", loadSeconds))));
 
-            EntropyRequest entropyRequest = new EntropyRequest(request.maxLength(), Protocol.fromId(request.protocol()), batchSize);
+            // every protocol and the head extras from the same pass, carried on the vector so that the run's
+            // report compares protocols and shows sink mass and row entropy as an offline analysis does
+            EntropyRequest entropyRequest = new EntropyRequest(request.maxLength(), Protocol.fromId(request.protocol()),
+                    batchSize, true, EnumSet.allOf(Protocol.class));
             for (int seed : request.seeds()) {
                 sink.progress(RunProgress.of(runId, role, seed, RunProgress.Stage.COMPUTING, 0, prompts.size(), null));
                 long[] last = {System.nanoTime()};
@@ -154,13 +159,36 @@ public final class ModelJobRunner {
                 for (PromptEntropies p : results) {
                     sink.vector(EntropyVectorComputed.of(runId, role, seed, request.seeds(), p.promptIndex(),
                             prompts.size(), p.tokenCount(), arch.modelType(), arch.numKvHeads(), request.dtype(),
-                            request.protocol(), EngineVersion.VERSION, p.entropies()));
+                            request.protocol(), EngineVersion.VERSION, p.entropies(), reductions(p)));
                 }
                 sink.seedDone(runId, role, seed);
             }
             sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.MODEL_DONE, prompts.size(), prompts.size(),
                     null));
         }
+    }
+
+    /** The prompt's other reductions, keyed as {@link EntropyVectorComputed#reductions()}. */
+    static Map<String, float[][]> reductions(PromptEntropies p) {
+        Map<String, float[][]> out = new LinkedHashMap<>();
+        p.protocols().forEach((protocol, r) -> {
+            out.put(EntropyVectorComputed.entropiesKey(protocol.id()), r.entropies());
+            float[][] counts = new float[r.normalizers().length][];
+            for (int l = 0; l < counts.length; l++) {
+                counts[l] = new float[r.normalizers()[l].length];
+                for (int h = 0; h < counts[l].length; h++) {
+                    counts[l][h] = r.normalizers()[l][h]; // exact: counts are far below 2^24
+                }
+            }
+            out.put(EntropyVectorComputed.normalizersKey(protocol.id()), counts);
+        });
+        if (p.sinkMass() != null) {
+            out.put(EntropyVectorComputed.SINK_MASS, p.sinkMass());
+        }
+        if (p.rowEntropy() != null) {
+            out.put(EntropyVectorComputed.ROW_ENTROPY, p.rowEntropy());
+        }
+        return out;
     }
 
     /**

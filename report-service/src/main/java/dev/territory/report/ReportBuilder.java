@@ -38,8 +38,13 @@ import java.util.function.Function;
  */
 final class ReportBuilder {
 
-    /** What was written and concluded. */
-    record Built(String verdict, boolean architectureInvariant, List<String> files) {}
+    /**
+     * What was written and concluded.
+     *
+     * @param verdict the notebook's code (what RunCompleted carries)
+     * @param line the code with its evidence, as the run page and the report show it
+     */
+    record Built(String verdict, String line, boolean architectureInvariant, List<String> files) {}
 
     private ReportBuilder() {}
 
@@ -111,23 +116,53 @@ final class ReportBuilder {
         return false;
     }
 
-    /** The kept vectors as the reporting core's per-prompt entropy records. */
+    /**
+     * The kept vectors as the reporting core's per-prompt entropy records, with the other protocols' reductions,
+     * sink mass and row entropy when the vector carries them.
+     */
     static List<EntropyRecord> entropyRecords(Path dir) throws IOException {
         List<EntropyRecord> records = new ArrayList<>();
         for (Map.Entry<String, TreeMap<Integer, EntropyVectorComputed>> role : keptVectors(dir).entrySet()) {
             for (EntropyVectorComputed v : role.getValue().values()) {
-                float[][] f = v.entropyMatrix();
-                double[][] d = new double[f.length][];
-                for (int l = 0; l < f.length; l++) {
-                    d[l] = new double[f[l].length];
-                    for (int h = 0; h < f[l].length; h++) {
-                        d[l][h] = f[l][h];
+                Map<String, EntropyRecord.ProtocolValues> protocols = new LinkedHashMap<>();
+                for (String protocol : EntropyVectorComputed.PROTOCOLS) {
+                    float[][] e = v.reduction(EntropyVectorComputed.entropiesKey(protocol));
+                    float[][] n = v.reduction(EntropyVectorComputed.normalizersKey(protocol));
+                    if (e != null && n != null) {
+                        protocols.put(protocol, new EntropyRecord.ProtocolValues(doubles(e), counts(n)));
                     }
                 }
-                records.add(new EntropyRecord(role.getKey(), v.seed(), v.promptIndex(), null, null, d));
+                records.add(new EntropyRecord(role.getKey(), v.seed(), v.promptIndex(), null, null,
+                        doubles(v.entropyMatrix()), doubles(v.reduction(EntropyVectorComputed.SINK_MASS)),
+                        doubles(v.reduction(EntropyVectorComputed.ROW_ENTROPY)), protocols, v.tokenCount()));
             }
         }
         return records;
+    }
+
+    private static double[][] doubles(float[][] f) {
+        if (f == null) {
+            return null;
+        }
+        double[][] d = new double[f.length][];
+        for (int l = 0; l < f.length; l++) {
+            d[l] = new double[f[l].length];
+            for (int h = 0; h < f[l].length; h++) {
+                d[l][h] = f[l][h];
+            }
+        }
+        return d;
+    }
+
+    private static int[][] counts(float[][] f) {
+        int[][] out = new int[f.length][];
+        for (int l = 0; l < f.length; l++) {
+            out[l] = new int[f[l].length];
+            for (int h = 0; h < f[l].length; h++) {
+                out[l][h] = Math.round(f[l][h]);
+            }
+        }
+        return out;
     }
 
     /** True when everything a report needs has arrived. */
@@ -159,7 +194,9 @@ final class ReportBuilder {
         RoleMetricsComputed baseMetrics = s.roleMetrics().get("base");
         RunDescription run = new RunDescription(s.runId(), request.occurredAt(), pairName(base.name(), instruct.name()), base,
                 instruct, methodology, baseMetrics.engineVersion(), Map.of(),
-                Map.of("pipeline", "kafka: inference-service, metrics-service, report-service"));
+                Map.of("pipeline", "kafka: inference-service, metrics-service, report-service", "compute_dtype",
+                        request.dtype(), "device_name", "not reported: the pipeline's events do not name the inference"
+                                + " device (territory analyze does)"));
         RunReport report = ResultsAssembler.assemble(run, roleMetrics(baseMetrics), roleMetrics(s.roleMetrics().get("instruct")),
                 reference, entropyRecords(dir));
         Files.createDirectories(dir);
@@ -169,7 +206,8 @@ final class ReportBuilder {
         if (files.zip() != null && !names.contains(files.zip().getFileName().toString())) {
             names.add(files.zip().getFileName().toString());
         }
-        return new Built(report.verdict().code(), report.comparison().architectureInvariant(), names);
+        return new Built(report.verdict().code(), report.evidence().line(), report.comparison().architectureInvariant(),
+                names);
     }
 
     static RoleMetrics roleMetrics(RoleMetricsComputed event) {

@@ -168,10 +168,10 @@ public class ReportListeners {
                 return; // the first seed's vectors are still arriving: the next one completes the run
             }
             ReportBuilder.Built built = ReportBuilder.build(s, store.runDir(runId), this::completedRunDir);
-            store.markCompleted(runId, built.verdict(), built.architectureInvariant(), built.files());
+            store.markCompleted(runId, built.line(), built.architectureInvariant(), built.files());
             registry.counter("territory.report.runs", "state", "completed").increment();
             metrics.runCompleted(runId, s.request() == null ? null : Duration.between(s.request().occurredAt(), Instant.now()), null);
-            LOG.infof("run %s completed: %s", runId, built.verdict());
+            LOG.infof("run %s completed: %s", runId, built.line());
             send(completed, runId, RunCompleted.of(runId, built.verdict(), built.architectureInvariant(),
                     "/runs/" + runId + "/files/results.json", built.files())).join();
         } catch (Exception e) {

@@ -79,7 +79,9 @@ class ReportServiceTest {
             status = response.statusCode() == 200 ? response.jsonPath().getString("status") : "";
         }
         assertThat(status).isEqualTo("COMPLETED");
-        given().get("/runs/" + runId).then().body("verdict", equalTo(reference.get("verdict").get("code").asText()));
+        // the run's verdict is the line with its evidence: the code, then what the intervals support
+        given().get("/runs/" + runId).then().body("verdict", org.hamcrest.Matchers.startsWith(
+                reference.get("verdict").get("code").asText() + " ("));
 
         String json = given().get("/runs/" + runId + "/files/results.json").then().statusCode(200).extract().asString();
         JsonNode results = new ObjectMapper().readTree(json);

@@ -16,10 +16,12 @@ import java.util.Map;
  *     (null when unknown)
  * @param protocols by protocol id: the same heads reduced under other protocols from the same pass (empty when
  *     none were computed)
+ * @param tokenCount real (non-padding) tokens of the prompt: the mask's ones, or the count a pipeline vector
+ *     carries without its mask (null when unknown)
  */
 public record EntropyRecord(
         String role, int seed, int promptIndex, int[] inputIds, int[] attentionMask, double[][] entropies,
-        double[][] sinkMass, double[][] rowEntropy, Map<String, ProtocolValues> protocols) {
+        double[][] sinkMass, double[][] rowEntropy, Map<String, ProtocolValues> protocols, Integer tokenCount) {
 
     /**
      * One protocol's reduction of the prompt's heads.
@@ -32,6 +34,13 @@ public record EntropyRecord(
 
     public EntropyRecord(String role, int seed, int promptIndex, int[] inputIds, int[] attentionMask, double[][] entropies) {
         this(role, seed, promptIndex, inputIds, attentionMask, entropies, null, null, Map.of());
+    }
+
+    /** The token count from the mask. */
+    public EntropyRecord(String role, int seed, int promptIndex, int[] inputIds, int[] attentionMask, double[][] entropies,
+            double[][] sinkMass, double[][] rowEntropy, Map<String, ProtocolValues> protocols) {
+        this(role, seed, promptIndex, inputIds, attentionMask, entropies, sinkMass, rowEntropy, protocols,
+                attentionMask == null ? null : java.util.Arrays.stream(attentionMask).sum());
     }
 
     public EntropyRecord {

@@ -163,6 +163,11 @@ public final class Exports {
         n.put("model", report.modelName());
         n.put("architecture", report.description().base().attentionKind());
         n.put("verdict", report.verdict().code());
+        n.put("verdict_line", report.evidence().line());
+        n.put("evidence", report.evidence().evidence());
+        n.put("significant_independent_criteria", report.evidence().significant());
+        n.put("independent_criteria", report.evidence().independent());
+        n.put("canonical_prompts", report.evidence().canonicalPrompts());
         Json.put(n, "base_specialization", report.base().specialization().specializationIndex());
         Json.put(n, "instruct_specialization", report.instruct().specialization().specializationIndex());
         Json.put(n, "delta_specialization", report.verdict().deltaSpecialization());
@@ -170,6 +175,7 @@ public final class Exports {
         Json.put(n, "instruct_correlation", report.instruct().specialization().meanHeadCorrelation());
         Json.put(n, "delta_correlation", report.verdict().deltaCorrelation());
         n.put("architecture_invariant", report.comparison().architectureInvariant());
+        n.put("architecture_label", report.comparison().label());
         n.put("mha_verdict", report.reference().verdict());
         n.put("prompt_count", report.description().methodology().numPrompts());
         ObjectNode f = n.putObject("files");

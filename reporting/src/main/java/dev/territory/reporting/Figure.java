@@ -124,9 +124,15 @@ public record Figure(byte[] png, String svg, int width, int height) {
         g.setPaint(Color.WHITE);
         g.fillRect(0, 0, WIDTH, HEIGHT);
         g.setPaint(Color.BLACK);
-        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 22));
-        g.drawString("E11-T: " + d.runModel() + " (" + d.runArchitecture() + ") vs " + d.referenceModel() + " ("
-                + d.referenceArchitecture() + ")   verdict " + d.verdict(), 20, 34);
+        String title = "E11-T: " + d.runModel() + " (" + d.runArchitecture() + ") vs " + d.referenceModel() + " ("
+                + d.referenceArchitecture() + ")   verdict " + d.verdict();
+        // the verdict line carries its evidence, so a long title shrinks to the width instead of being cut
+        int size = 22;
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, size));
+        while (size > 12 && g.getFontMetrics().stringWidth(title) > WIDTH - 40) {
+            g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, --size));
+        }
+        g.drawString(title, 20, 34);
         JFreeChart[] charts = {
             referencePanel(d), specializationPanel(d), groupPanel(d), layerPanel(d),
             heatmap(d.runModel() + " BASE: head correlation", d.baseCorrelation(), d.groupSize()),

@@ -18,7 +18,7 @@ package dev.territory.reporting;
  * @param baseCorrelation head correlation matrix (base)
  * @param instructCorrelation head correlation matrix (instruct)
  * @param groupSize query heads per KV group (lines drawn every groupSize heads)
- * @param verdict verdict code shown in the figure's title
+ * @param verdict the verdict line (code and evidence) shown in the figure's title
  * @param baseSiInterval bootstrap interval {low, high} of the base specialization index (null: no interval bar)
  * @param instructSiInterval the same for instruct
  */
@@ -84,7 +84,7 @@ public record FigureData(
                 b.specialization().headCorrelationMatrix(),
                 i.specialization().headCorrelationMatrix(),
                 b.gqaMetrics().groupSize(),
-                r.verdict().code(),
+                r.evidence().line(),
                 interval(r, true),
                 interval(r, false));
     }

@@ -3,6 +3,7 @@ package dev.territory.reporting;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.territory.statistics.SpecializationMetrics;
 import dev.territory.statistics.Uncertainty;
+import dev.territory.statistics.VerdictEvidence;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -19,7 +20,7 @@ public final class HtmlReport {
     public static String render(RunReport r, Figure figure) {
         StringBuilder h = new StringBuilder(64 * 1024);
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>")
-                .append(esc("E11-T " + r.description().runId() + ": " + r.verdict().code())).append("</title>\n")
+                .append(esc("E11-T " + r.description().runId() + ": " + r.evidence().line())).append("</title>\n")
                 .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<style>\n").append(CSS)
                 .append("</style></head><body>\n");
         body(h, r, "data:image/png;base64," + Base64.getEncoder().encodeToString(figure.png()));
@@ -32,8 +33,10 @@ public final class HtmlReport {
         var d = r.description();
         var v = r.verdict();
         h.append("<h1>E11-T run ").append(esc(d.runId())).append("</h1>\n");
-        h.append("<section id=\"verdict\" class=\"verdict ").append(esc(v.code())).append("\">\n<div class=\"code\">")
-                .append(esc(v.code())).append("</div>\n<p>").append(esc(verdictSentence(r))).append("</p>\n");
+        h.append("<section id=\"verdict\" class=\"verdict ").append(esc(v.code())).append(" evidence-")
+                .append(esc(r.evidence().evidence().replace(' ', '-'))).append("\">\n<div class=\"code\">")
+                .append(esc(r.evidence().line())).append("</div>\n<p id=\"headline\">").append(esc(verdictSentence(r)))
+                .append("</p>\n");
         Uncertainty.Result u = r.uncertainty();
         h.append("<ul class=\"criteria\">")
                 .append(criterion("Specialization decreased", v.specializationDecreased(), v.deltaSpecialization(), u,
@@ -45,11 +48,14 @@ public final class HtmlReport {
                 .append("</ul>\n");
         if (u != null) {
             h.append("<p id=\"verdict-uncertainty\" class=\"uncertainty\"><b>").append(u.significantCount())
-                    .append(" of 3 criteria significant at ").append(esc(level(u))).append("</b>: ")
-                    .append(esc(u.verdictSummary())).append(" Paired bootstrap over the prompts (")
+                    .append(" of ").append(u.independentCount()).append(" independent criteria exclude 0 at ")
+                    .append(esc(level(u))).append("</b>: ")
+                    .append(esc(u.verdictSummary())).append(" Paired BCa bootstrap over the prompts (")
                     .append(u.options().resamples()).append(" resamples, seed ").append(u.options().seed())
                     .append("); paired permutation test (").append(u.permutationsUsed())
-                    .append(u.exactPermutation() ? " assignments, exact" : " random permutations").append(").</p>\n");
+                    .append(u.exactPermutation() ? " assignments, exact" : " random permutations")
+                    .append("), p Holm-adjusted over the independent criteria.</p>\n<p id=\"scope\" class=\"small\">Scope: ")
+                    .append(esc(Uncertainty.SCOPE)).append("</p>\n");
         } else {
             h.append("<p id=\"verdict-uncertainty\" class=\"uncertainty none\">Uncertainty: ")
                     .append(esc(r.results().path("statistics").path("uncertainty").asText("not computed")))
@@ -88,9 +94,11 @@ public final class HtmlReport {
                 r.instruct().gqaMetrics().withinBetweenRatio(), "%.4f");
         h.append("</tbody></table>\n");
         if (u != null) {
-            h.append("<p class=\"small\">Intervals: paired bootstrap over the prompts (percentile intervals shifted by"
-                    + " the bootstrap's median bias, so they contain the estimate); p: paired permutation test of the"
-                    + " delta, two-sided. Computed on one seed (the seeds agree: see the seed spread).</p>\n");
+            h.append("<p class=\"small\">Intervals: BCa bootstrap over the prompts (bias correction from the resamples,"
+                    + " acceleration from the jackknife over prompts; paired for the deltas; the plain percentile"
+                    + " intervals are in results.json); p: paired permutation test of the delta, two-sided, raw and"
+                    + " Holm-adjusted over the metric family. Computed on one seed (the seeds agree: see the seed"
+                    + " spread).</p>\n");
             redundancy(h, r, u);
         }
         h.append("</section>\n");
@@ -159,14 +167,16 @@ public final class HtmlReport {
         if (pc.isMissingNode()) {
             return;
         }
-        h.append("<section id=\"protocols\"><h2>Protocol e11-v3 vs attendable</h2>\n");
+        h.append("<section id=\"protocols\"><h2>Protocols e11-v3, masked, attendable</h2>\n");
         if (!pc.isObject()) {
             h.append("<p class=\"small\">").append(esc(pc.asText())).append(".</p></section>\n");
             return;
         }
-        h.append("<p>The notebook normalizes by log2 of the count of mean weights that did not underflow to 0; "
-                + "attendable by log2 of the keys the real query rows could attend to (and averages real rows only). "
-                + "Cases (prompt, layer, head) whose count differs and whose entropy moves by more than ")
+        h.append("<p>The notebook (e11-v3) averages the padded query rows too and normalizes by log2 of the count of "
+                + "mean weights that did not underflow to 0; masked averages real rows only (same normalizer); attendable "
+                + "also normalizes by log2 of the keys the real rows could attend to. So e11-v3 → masked isolates the "
+                + "padded rows and masked → attendable the normalizer. Cases (prompt, layer, head) of e11-v3 → attendable "
+                + "whose count differs and whose entropy moves by more than ")
                 .append(esc(pc.path("threshold").asText())).append(": ");
         for (String role : ProtocolComparison.ROLES) {
             JsonNode cs = pc.path("cases").path(role);
@@ -175,21 +185,26 @@ public final class HtmlReport {
                     .append(role.equals("base") ? ", " : ".");
         }
         h.append("</p>\n<table class=\"metrics\" id=\"protocol-metrics\"><thead><tr><th>Metric</th><th>Model</th>"
-                + "<th>e11-v3</th><th>attendable</th><th>Move</th></tr></thead><tbody>\n");
+                + "<th>e11-v3</th><th>masked</th><th>attendable</th><th>Move: padded rows</th><th>Move: normalizer</th>"
+                + "<th>Move: total</th></tr></thead><tbody>\n");
         for (String key : ProtocolComparison.METRICS) {
             for (String role : List.of("base", "instruct", "delta")) {
                 JsonNode m = pc.path("metrics").path(role).path(key);
                 h.append("<tr data-metric=\"").append(esc(key)).append("\" data-role=\"").append(role).append("\"><td>")
                         .append(esc(key)).append("</td><td>").append(role).append("</td><td>")
                         .append(fmt("%.6f", Json.toDouble(m.path("e11-v3")))).append("</td><td>")
+                        .append(fmt("%.6f", Json.toDouble(m.path("masked")))).append("</td><td>")
                         .append(fmt("%.6f", Json.toDouble(m.path("attendable")))).append("</td><td>")
+                        .append(fmt("%+.6f", Json.toDouble(m.path("move_padded_rows")))).append("</td><td>")
+                        .append(fmt("%+.6f", Json.toDouble(m.path("move_normalizer")))).append("</td><td>")
                         .append(fmt("%+.6f", Json.toDouble(m.path("move")))).append("</td></tr>\n");
             }
         }
         JsonNode v = pc.path("verdict");
         h.append("</tbody></table>\n<p id=\"protocol-verdicts\">Verdict: e11-v3 <b>").append(esc(v.path("e11-v3").asText()))
+                .append("</b>, masked <b>").append(esc(v.path("masked").asText()))
                 .append("</b>, attendable <b>").append(esc(v.path("attendable").asText())).append("</b>")
-                .append(v.path("same").asBoolean() ? " (the same)." : " (they differ).").append("</p></section>\n");
+                .append(v.path("same").asBoolean() ? " (all the same)." : " (they differ).").append("</p></section>\n");
     }
 
     /** The lowest-entropy heads of each model with their sink mass and mean row entropy. */
@@ -224,16 +239,18 @@ public final class HtmlReport {
                 .append(".</p></section>\n");
     }
 
-    /** "A_CONFIRMED: 2 of 3 collapse criteria hold for llama3-gqa-base → llama3-gqa-instruct." */
+    /**
+     * The headline: what the intervals support, then the notebook's count on point estimates, e.g.
+     * "llama3-gqa-base → llama3-gqa-instruct (GQA 4:1 ...): inconclusive: no independent criterion's 95%
+     * interval excludes 0 ... The notebook's rule: 2 of 3 collapse criteria hold on the point estimates."
+     */
     public static String verdictSentence(RunReport r) {
-        var v = r.verdict();
-        String meaning = switch (v.code()) {
-            case "A_CONFIRMED" -> "territorial collapse: fine-tuning made the heads less specialized";
-            case "B_PARTIAL" -> "partial evidence for territorial collapse";
-            default -> "no evidence for territorial collapse: fine-tuning preserved head specialization";
-        };
-        return v.criteriaMet() + " of 3 collapse criteria hold for " + r.description().base().name() + " → "
-                + r.description().instruct().name() + " (" + r.description().base().attentionLabel() + "): " + meaning + ".";
+        var e = r.evidence();
+        return r.description().base().name() + " → " + r.description().instruct().name() + " ("
+                + r.description().base().attentionLabel() + "): " + e.meaning() + ". The notebook's rule: "
+                + r.verdict().criteriaMet() + " of 3 collapse criteria hold on the point estimates."
+                + (e.canonicalPrompts() ? "" : " Prompts: " + VerdictEvidence.NON_CANONICAL + " (MD5 "
+                        + r.description().methodology().promptMd5() + "), not comparable with E11.");
     }
 
     private static String criterion(String name, boolean holds, double delta, Uncertainty.Result u, String metric) {
@@ -243,9 +260,14 @@ public final class HtmlReport {
             Uncertainty.Criterion c = u.criteria().stream().filter(x -> x.deltaMetric().equals(metric)).findFirst()
                     .orElse(null);
             if (c != null) {
-                li.append(", ").append(esc(level(u))).append(" interval ").append(interval("%+.6f", c.interval()))
-                        .append(", p = ").append(fmt("%.3g", c.pValue())).append(c.significant() ? ", significant"
-                                : ", not significant");
+                li.append(", ").append(esc(level(u))).append(" BCa interval ").append(interval("%+.6f", c.interval()))
+                        .append(", p = ").append(fmt("%.3g", c.pValue()));
+                if (c.independent()) {
+                    li.append(", Holm p = ").append(fmt("%.3g", c.pHolm()))
+                            .append(c.significant() ? ", excludes 0" : ", includes 0");
+                } else {
+                    li.append("; the same measurement as the specialization index, not counted again");
+                }
             }
         }
         return li.append(")</li>").toString();

@@ -53,10 +53,33 @@ public record MhaComparison(
         return sameDirectionSpecialization && sameDirectionCorrelation;
     }
 
+    /** Whether both sides have the same kind of attention, so that invariance across MHA and GQA cannot be judged. */
+    public boolean sameAttention() {
+        return referenceArchitecture.equals(runArchitecture);
+    }
+
+    /**
+     * The invariant/dependent label: "not applicable: both GQA" when both sides have the same kind of
+     * attention (the built-in E11 Mistral-7B reference is GQA 32/8), else the notebook's label.
+     */
+    public String label() {
+        if (sameAttention()) {
+            return "not applicable: both " + runArchitecture;
+        }
+        return architectureInvariant() ? "ARCHITECTURE-INVARIANT" : "ARCHITECTURE-DEPENDENT";
+    }
+
     /** The notebook's interpretation, with the architectures named as their configs give them. */
     public String interpretation() {
         String pairLabel = referenceArchitecture + " (" + referenceModel + ", " + referenceDtype + ") and " + runArchitecture
                 + " (" + runModel + ", " + runDtype + ")";
+        if (sameAttention()) {
+            return label().toUpperCase(java.util.Locale.ROOT).charAt(0) + label().substring(1) + ": " + pairLabel
+                    + " have the same kind of attention, so the comparison says nothing about MHA versus GQA. The"
+                    + " fine-tuning effects point the " + (sameDirectionSpecialization ? "same" : "opposite")
+                    + " way for specialization and the " + (sameDirectionCorrelation ? "same" : "opposite")
+                    + " way for head correlation.";
+        }
         if (architectureInvariant()) {
             String s = "ARCHITECTURE-INVARIANT: " + pairLabel
                     + " show the same direction of fine-tuning effect on specialization and head correlation.";

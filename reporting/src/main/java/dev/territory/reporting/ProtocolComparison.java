@@ -12,15 +12,22 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * {@code statistics.protocol_comparison} (issue 9): the notebook's protocol e11-v3 against attendable on the
- * same forward pass of the run. Per model: how many (prompt, layer, head) cases have a different normalization
- * count (the notebook's count of non-zero mean weights against the keys the real rows could attend to) and an
- * entropy that moves by more than {@link #THRESHOLD}; and each verdict metric and the verdict under both.
+ * {@code statistics.protocol_comparison}: the notebook's protocol e11-v3, masked and attendable on the same
+ * forward pass of the run, so that the two quirks are reported apart: e11-v3 to masked changes only which
+ * query rows are averaged (padded rows too, or real rows only: step {@code padded_rows}); masked to
+ * attendable changes only the normalizer (the fragile count of non-zero mean weights, or the keys the real
+ * rows could attend to: step {@code normalizer}). Per model and step: how many (prompt, layer, head) cases
+ * have a different normalization count and an entropy that moves by more than {@link #THRESHOLD}; and each
+ * verdict metric and the verdict under all three.
  */
 final class ProtocolComparison {
 
     static final String FROM = "e11-v3";
+    static final String MASKED = "masked";
     static final String TO = "attendable";
+    static final List<String> PROTOCOLS = List.of(FROM, MASKED, TO);
+    /** Step name, from protocol, to protocol. */
+    static final String[][] STEPS = {{"padded_rows", FROM, MASKED}, {"normalizer", MASKED, TO}, {"total", FROM, TO}};
     static final double THRESHOLD = 1e-6;
     static final List<String> METRICS =
             List.of("specialization_index", "mean_head_correlation", "mean_head_variance", "within_between_ratio");
@@ -34,6 +41,11 @@ final class ProtocolComparison {
 
     /** Counts the cases of one role and seed; null when a record lacks either protocol. */
     static Cases cases(List<EntropyRecord> records, String role, int seed) {
+        return cases(records, role, seed, FROM, TO);
+    }
+
+    /** Counts the cases of one role and seed between two protocols; null when a record lacks either. */
+    static Cases cases(List<EntropyRecord> records, String role, int seed, String fromId, String toId) {
         int cases = 0;
         int normalizer = 0;
         int entropy = 0;
@@ -45,8 +57,8 @@ final class ProtocolComparison {
             if (!r.role().equals(role) || r.seed() != seed) {
                 continue;
             }
-            EntropyRecord.ProtocolValues a = r.protocols().get(FROM);
-            EntropyRecord.ProtocolValues b = r.protocols().get(TO);
+            EntropyRecord.ProtocolValues a = r.protocols().get(fromId);
+            EntropyRecord.ProtocolValues b = r.protocols().get(toId);
             if (a == null || b == null) {
                 return null;
             }
@@ -93,7 +105,7 @@ final class ProtocolComparison {
                 int n = 0;
                 for (EntropyRecord r : records) {
                     if (r.role().equals(role) && r.seed() == seed) {
-                        ok &= r.protocols().containsKey(FROM) && r.protocols().containsKey(TO);
+                        ok &= r.protocols().keySet().containsAll(PROTOCOLS);
                         n++;
                     }
                 }
@@ -111,38 +123,45 @@ final class ProtocolComparison {
     static void write(ObjectNode statistics, RunDescription run, List<EntropyRecord> records) {
         List<Integer> seeds = records == null ? List.of() : seeds(run, records);
         if (seeds.isEmpty()) {
-            statistics.put("protocol_comparison", "not computed: the run's per-prompt entropies carry no " + FROM
-                    + " and " + TO + " reductions of the same pass (computed by territory analyze; the pipeline "
-                    + "sends one protocol's entropies only)");
+            statistics.put("protocol_comparison", "not computed: the run's per-prompt entropies do not carry the "
+                    + String.join(", ", PROTOCOLS) + " reductions of the same pass for every prompt of a seed");
             return;
         }
         ObjectNode n = statistics.putObject("protocol_comparison");
         ArrayNode protocols = n.putArray("protocols");
-        protocols.add(FROM);
-        protocols.add(TO);
+        PROTOCOLS.forEach(protocols::add);
         n.put("run_protocol", run.methodology().protocol());
         ArrayNode s = n.putArray("seeds");
         seeds.forEach(s::add);
         n.put("cases_seed", seeds.get(0));
         n.put("threshold", THRESHOLD);
+        ObjectNode stepsNode = n.putObject("steps");
+        for (String[] step : STEPS) {
+            ObjectNode st = stepsNode.putObject(step[0]);
+            st.put("from", step[1]);
+            st.put("to", step[2]);
+            st.put("what", switch (step[0]) {
+                case "padded_rows" -> "averaging the padded query rows too (e11-v3) or real rows only (masked); same"
+                        + " normalizer";
+                case "normalizer" -> "normalizing by the count of non-zero mean weights (masked) or by the keys the"
+                        + " real rows could attend to (attendable); same rows";
+                default -> "both quirks together";
+            });
+            ObjectNode byRole = st.putObject("cases");
+            for (String role : ROLES) {
+                cases(byRole.putObject(role), cases(records, role, seeds.get(0), step[1], step[2]));
+            }
+        }
         ObjectNode cases = n.putObject("cases");
         for (String role : ROLES) {
-            Cases c = cases(records, role, seeds.get(0));
-            ObjectNode cn = cases.putObject(role);
-            cn.put("cases", c.cases());
-            cn.put("normalizer_differs", c.normalizerDiffers());
-            cn.put("entropy_differs", c.entropyDiffers());
-            cn.put("differing", c.differing());
-            Json.put(cn, "share", c.differing() / (double) c.cases());
-            Json.put(cn, "mean_abs_entropy_change", c.meanAbsChange());
-            Json.put(cn, "max_abs_entropy_change", c.maxAbsChange());
+            cases(cases.putObject(role), cases(records, role, seeds.get(0)));
         }
         int kv = run.base().numKvHeads();
-        RoleMetrics[][] m = new RoleMetrics[2][2]; // [protocol][role]
-        String[] ids = {FROM, TO};
-        for (int p = 0; p < 2; p++) {
+        int np = PROTOCOLS.size();
+        RoleMetrics[][] m = new RoleMetrics[np][2]; // [protocol][role]
+        for (int p = 0; p < np; p++) {
             for (int r = 0; r < 2; r++) {
-                m[p][r] = metrics(records, ROLES[r], ids[p], seeds, kv);
+                m[p][r] = metrics(records, ROLES[r], PROTOCOLS.get(p), seeds, kv);
             }
         }
         ObjectNode metrics = n.putObject("metrics");
@@ -150,24 +169,41 @@ final class ProtocolComparison {
             ObjectNode mn = metrics.putObject(r < 2 ? ROLES[r] : "delta");
             for (String key : METRICS) {
                 ObjectNode k = mn.putObject(key);
-                double[] v = new double[2];
-                for (int p = 0; p < 2; p++) {
+                double[] v = new double[np];
+                for (int p = 0; p < np; p++) {
                     v[p] = r < 2 ? scalar(m[p][r], key) : scalar(m[p][1], key) - scalar(m[p][0], key);
-                    Json.put(k, ids[p], v[p]);
+                    Json.put(k, PROTOCOLS.get(p), v[p]);
                 }
-                Json.put(k, "move", v[1] - v[0]);
+                Json.put(k, "move_padded_rows", v[1] - v[0]);
+                Json.put(k, "move_normalizer", v[2] - v[1]);
+                Json.put(k, "move", v[2] - v[0]);
             }
         }
         ObjectNode verdict = n.putObject("verdict");
-        Verdict a = NotebookMetrics.verdict(m[0][0], m[0][1]);
-        Verdict b = NotebookMetrics.verdict(m[1][0], m[1][1]);
-        verdict.put(FROM, a.code());
-        verdict.put(TO, b.code());
-        verdict.put("same", a.code().equals(b.code()));
+        String first = null;
+        boolean same = true;
+        for (int p = 0; p < np; p++) {
+            String code = NotebookMetrics.verdict(m[p][0], m[p][1]).code();
+            verdict.put(PROTOCOLS.get(p), code);
+            same &= first == null || first.equals(code);
+            first = first == null ? code : first;
+        }
+        verdict.put("same", same);
         n.put("note", "cases: (prompt, layer, head) of seed " + seeds.get(0) + "; differing = the normalization count "
-                + "differs (non-zero mean weights vs keys the real rows could attend to) and the entropy moves by more "
-                + "than " + THRESHOLD + "; metrics over the seeds listed, move = " + TO + " - " + FROM
-                + "; both protocols from the same forward pass");
+                + "differs and the entropy moves by more than " + THRESHOLD + "; 'cases' is the total step (" + FROM
+                + " to " + TO + "), 'steps' splits it; metrics over the seeds listed, move = " + TO + " - " + FROM
+                + ", move_padded_rows = " + MASKED + " - " + FROM + ", move_normalizer = " + TO + " - " + MASKED
+                + "; all protocols from the same forward pass");
+    }
+
+    private static void cases(ObjectNode cn, Cases c) {
+        cn.put("cases", c.cases());
+        cn.put("normalizer_differs", c.normalizerDiffers());
+        cn.put("entropy_differs", c.entropyDiffers());
+        cn.put("differing", c.differing());
+        Json.put(cn, "share", c.differing() / (double) c.cases());
+        Json.put(cn, "mean_abs_entropy_change", c.meanAbsChange());
+        Json.put(cn, "max_abs_entropy_change", c.maxAbsChange());
     }
 
     static double scalar(RoleMetrics m, String key) {

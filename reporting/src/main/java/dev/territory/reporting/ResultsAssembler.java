@@ -7,6 +7,8 @@ import dev.territory.statistics.NotebookMetrics;
 import dev.territory.statistics.RoleMetrics;
 import dev.territory.statistics.Uncertainty;
 import dev.territory.statistics.Verdict;
+import dev.territory.statistics.VerdictEvidence;
+import dev.territory.contracts.PromptSets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -61,6 +63,10 @@ public final class ResultsAssembler {
         if (uncertainty.result() != null) {
             uncertainty.result().warnings().forEach(w -> warnings.add("uncertainty: " + w));
         }
+        boolean canonical = PromptSets.STANDARD_10_V3_MD5.equalsIgnoreCase(run.methodology().promptMd5());
+        VerdictEvidence evidence = uncertainty.result() == null
+                ? VerdictEvidence.notComputed(verdict.code(), canonical, uncertainty.skipped())
+                : VerdictEvidence.of(verdict.code(), uncertainty.result(), canonical);
 
         ObjectNode doc = Json.object();
         doc.put("experiment", EXPERIMENT);
@@ -82,7 +88,7 @@ public final class ResultsAssembler {
         results.set("base", MetricsJson.toJson(base));
         results.set("instruct", MetricsJson.toJson(instruct));
         results.set("config", config.deepCopy());
-        results.set("verdict", MetricsJson.toJson(verdict));
+        results.set("verdict", verdict(verdict, evidence));
         results.set("mha_comparison", comparison(comparison));
 
         ObjectNode runtime = doc.putObject("runtime");
@@ -98,7 +104,24 @@ public final class ResultsAssembler {
         HeadExtras.write(statisticsNode, run, entropies);
 
         return new RunReport(run, base, instruct, verdict, reference, comparison, warnings, entropies, doc,
-                uncertainty.result());
+                uncertainty.result(), evidence);
+    }
+
+    /** Cell 6's verdict block, then the evidence: what the intervals support, in the same words everywhere. */
+    static ObjectNode verdict(Verdict verdict, VerdictEvidence e) {
+        ObjectNode n = MetricsJson.toJson(verdict);
+        n.put("evidence", e.evidence());
+        n.put("independent_criteria", e.independent());
+        n.put("independent_criteria_reason", Uncertainty.INDEPENDENT_REASON);
+        n.put("significant_criteria", e.significant());
+        n.put("significance", e.notComputed() == null
+                ? "an independent criterion counts when the paired BCa bootstrap interval of its delta at " + e.level()
+                        + " excludes 0"
+                : "not computed: " + e.notComputed());
+        n.put("line", e.line());
+        n.put("meaning", e.meaning());
+        n.put("canonical_prompts", e.canonicalPrompts());
+        return n;
     }
 
     static ObjectNode config(RunDescription run) {
@@ -172,6 +195,7 @@ public final class ResultsAssembler {
         n.put("same_direction_specialization", c.sameDirectionSpecialization());
         n.put("same_direction_correlation", c.sameDirectionCorrelation());
         n.put("architecture_invariant", c.architectureInvariant());
+        n.put("architecture_label", c.label());
         n.put("reference_architecture", c.referenceArchitecture());
         n.put("run_architecture", c.runArchitecture());
         n.put("reference_source", c.referenceSource());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.territory.statistics.RoleMetrics;
 import dev.territory.statistics.Uncertainty;
 import dev.territory.statistics.Verdict;
+import dev.territory.statistics.VerdictEvidence;
 import java.util.List;
 
 /**
@@ -12,8 +13,9 @@ import java.util.List;
  * {@link ResultsAssembler}; written by {@link RunWriter}.
  *
  * @param entropies per-prompt entropies for the exports (may be empty when only metrics are known)
- * @param uncertainty issue 9's bootstrap, permutation test and head redundancy (null when not computed:
+ * @param uncertainty bootstrap, permutation test and head redundancy (null when not computed:
  *     {@code results.statistics.uncertainty} says why)
+ * @param evidence the verdict code with its evidence: the one wording of the verdict wherever it is shown
  */
 public record RunReport(
         RunDescription description,
@@ -25,7 +27,8 @@ public record RunReport(
         List<String> warnings,
         List<EntropyRecord> entropies,
         ObjectNode results,
-        Uncertainty.Result uncertainty) {
+        Uncertainty.Result uncertainty,
+        VerdictEvidence evidence) {
 
     public RunReport {
         warnings = List.copyOf(warnings);

@@ -54,7 +54,22 @@ final class RunStatistics {
         if (base[0].length != instruct[0].length || base[0][0].length != instruct[0][0].length) {
             return new Outcome(null, "not computed: base and instruct entropies differ in shape (layers x heads)", seed);
         }
-        return new Outcome(Uncertainty.analyze(base, instruct, run.base().numKvHeads(), options), null, seed);
+        return new Outcome(Uncertainty.analyze(base, instruct, lengths(entropies, "base", seed),
+                lengths(entropies, "instruct", seed), run.base().numKvHeads(), options), null, seed);
+    }
+
+    /** Real-token count per prompt of one role and seed, in prompt order; null when a count is unknown. */
+    static double[] lengths(List<EntropyRecord> entropies, String role, int seed) {
+        Map<Integer, Double> byPrompt = new TreeMap<>();
+        for (EntropyRecord r : entropies) {
+            if (r.role().equals(role) && r.seed() == seed) {
+                if (r.tokenCount() == null) {
+                    return null;
+                }
+                byPrompt.put(r.promptIndex(), r.tokenCount().doubleValue());
+            }
+        }
+        return byPrompt.values().stream().mapToDouble(Double::doubleValue).toArray();
     }
 
     /** {@code [prompt][layer][head]} of one role and seed when prompts 0..n-1 are all there, else null. */

@@ -82,16 +82,27 @@ public final class RunWriter {
         List<String> names = new ArrayList<>(files.stream().map(p -> p.getFileName().toString()).toList());
         names.add(ARTIFACT_LOG);
         names.add(zipName(report));
-        try (BufferedWriter w = Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND)) {
-            w.write(Json.line(Exports.artifactEntry(report, names)));
-            w.write('\n');
-        }
+        appendArtifactEntry(report, names, log);
         files.add(log);
 
         Path zip = dir.resolve(zipName(report));
         zip(files, zip);
         return new RunFiles(dir, List.copyOf(files), zip);
+    }
+
+    /**
+     * Appends the run's artifact-log line (cell 11) to {@code log}, creating it when absent: the
+     * notebook keeps one cumulative {@code results/E11T_artifact_log.jsonl} across runs.
+     */
+    public static void appendArtifactEntry(RunReport report, List<String> fileNames, Path log) throws IOException {
+        if (log.getParent() != null) {
+            Files.createDirectories(log.getParent());
+        }
+        try (BufferedWriter w = Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND)) {
+            w.write(Json.line(Exports.artifactEntry(report, fileNames)));
+            w.write('\n');
+        }
     }
 
     private static void zip(List<Path> files, Path zip) throws IOException {

@@ -53,6 +53,7 @@ class ProtocolAndHeadExtrasTest {
             att[2][2] = e[2][2] + 1e-3;
             out.add(new EntropyRecord(r.role(), r.seed(), r.promptIndex(), r.inputIds(), r.attentionMask(), e, sink, rows,
                     Map.of("e11-v3", new EntropyRecord.ProtocolValues(e, countE11),
+                            "masked", new EntropyRecord.ProtocolValues(e, countE11),
                             "attendable", new EntropyRecord.ProtocolValues(att, countAtt))));
         }
         return out;

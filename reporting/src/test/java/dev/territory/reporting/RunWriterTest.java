@@ -56,6 +56,16 @@ class RunWriterTest {
         assertThat(entry.get("mha_verdict").asText()).isEqualTo("C_REFUTED");
         assertThat(entry.get("architecture_invariant").asBoolean()).isFalse();
         assertThat(entry.get("prompt_count").asInt()).isEqualTo(10);
+        assertThat(entry.get("verdict_line").asText())
+                .isEqualTo("A_CONFIRMED (not significant: 0 of 2 independent criteria exclude 0 at 95%)");
+        assertThat(entry.get("evidence").asText()).isEqualTo("not significant");
+        assertThat(entry.get("architecture_label").asText()).isEqualTo("not applicable: both GQA");
+        // a cumulative log elsewhere (analyze --artifact-log) gets the same line
+        Path cumulative = tmp.resolve("results/E11T_artifact_log.jsonl");
+        RunWriter.appendArtifactEntry(report, List.of("results.json"), cumulative);
+        RunWriter.appendArtifactEntry(report, List.of("results.json"), cumulative);
+        assertThat(Files.readAllLines(cumulative)).hasSize(2)
+                .allSatisfy(l -> assertThat(l).contains("\"verdict_line\":\"A_CONFIRMED (not significant"));
 
         List<String> zipped = new ArrayList<>();
         try (ZipInputStream z = new ZipInputStream(Files.newInputStream(files.zip()))) {
@@ -79,7 +89,15 @@ class RunWriterTest {
         int box = html.indexOf("id=\"verdict-uncertainty\"");
         assertThat(box).isGreaterThan(html.indexOf("id=\"verdict\"")).isLessThan(html.indexOf("id=\"metrics\""));
         assertThat(html.substring(box)).startsWith("id=\"verdict-uncertainty\" class=\"uncertainty\"><b>"
-                + u.significantCount() + " of 3 criteria significant at 95%</b>");
+                + u.significantCount() + " of 2 independent criteria exclude 0 at 95%</b>");
+        // the verdict line carries its evidence in the headline, the page title, the figure and the artifact log
+        String line = report.evidence().line();
+        assertThat(line).isEqualTo("A_CONFIRMED (not significant: 0 of 2 independent criteria exclude 0 at 95%)");
+        assertThat(html).contains("<div class=\"code\">" + HtmlReport.esc(line) + "</div>")
+                .contains("<title>" + HtmlReport.esc("E11-T " + report.description().runId() + ": " + line));
+        assertThat(html.substring(html.indexOf("id=\"headline\""))).startsWith("id=\"headline\">")
+                .contains("inconclusive").doesNotContain("territorial collapse:");
+        assertThat(Files.readString(tmp.resolve("figure.svg"))).contains(HtmlReport.esc(line).replace("&#39;", "'"));
         String siRow = html.substring(html.indexOf("<tr data-metric=\"specialization_index\">"));
         siRow = siRow.substring(0, siRow.indexOf("</tr>"));
         var delta = u.delta().get("specialization_index");

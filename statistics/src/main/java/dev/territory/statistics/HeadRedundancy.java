@@ -1,7 +1,7 @@
 package dev.territory.statistics;
 
 /**
- * Within-layer head redundancy (issue 9): for each layer, the Pearson correlation across prompts
+ * Within-layer head redundancy: for each layer, the Pearson correlation across prompts
  * between that layer's heads' entropies, averaged over head pairs (NaN pairs, from a head constant
  * across prompts, left out); {@code overall} averages the layers (NaN layers left out).
  *
@@ -26,6 +26,20 @@ public record HeadRedundancy(double[] perLayer, double overall) {
 
     /** As {@link #of(double[][][])} for the prompts {@code perPrompt[index[i]]} (a bootstrap resample). */
     static HeadRedundancy of(double[][][] perPrompt, int[] index) {
+        return compute(perPrompt, index, null);
+    }
+
+    /**
+     * The same with the prompt length partialled out: each head's entropies (over the prompts) are
+     * regressed on {@code lengths[prompt]} (the real-token count) with an intercept, and the residuals
+     * correlated, which is the partial correlation of the two heads given the length. Lengths that do
+     * not vary explain nothing, and the plain correlation is returned.
+     */
+    public static HeadRedundancy partialled(double[][][] perPrompt, int[] index, double[] lengths) {
+        return compute(perPrompt, index, lengths);
+    }
+
+    private static HeadRedundancy compute(double[][][] perPrompt, int[] index, double[] lengths) {
         int prompts = index.length;
         int layers = perPrompt[0].length;
         int heads = perPrompt[0][0].length;
@@ -37,6 +51,13 @@ public record HeadRedundancy(double[] perLayer, double overall) {
         double[][] centred = new double[heads][prompts]; // reused across layers
         double[] norm = new double[heads];
         double[] upper = new double[heads * (heads - 1) / 2];
+        double[] length = lengths == null ? null : centredLengths(lengths, index);
+        double lengthSquares = 0.0;
+        if (length != null) {
+            for (double x : length) {
+                lengthSquares += x * x;
+            }
+        }
         for (int l = 0; l < layers; l++) {
             for (int h = 0; h < heads; h++) {
                 double[] c = centred[h];
@@ -51,9 +72,30 @@ public record HeadRedundancy(double[] perLayer, double overall) {
                     residual += c[p] - mean;
                 }
                 mean += residual / prompts;
-                double squares = 0.0;
                 for (int p = 0; p < prompts; p++) {
                     c[p] -= mean;
+                }
+                if (lengthSquares > 0) {
+                    // residual of the least-squares fit on the centred length: c - beta * length; a head
+                    // that the length explains entirely leaves rounding noise, counted as constant (NaN)
+                    double before = 0.0;
+                    double cross = 0.0;
+                    for (int p = 0; p < prompts; p++) {
+                        cross += c[p] * length[p];
+                        before += c[p] * c[p];
+                    }
+                    double beta = cross / lengthSquares;
+                    double after = 0.0;
+                    for (int p = 0; p < prompts; p++) {
+                        c[p] -= beta * length[p];
+                        after += c[p] * c[p];
+                    }
+                    if (after <= 1e-24 * before) {
+                        java.util.Arrays.fill(c, 0.0);
+                    }
+                }
+                double squares = 0.0;
+                for (int p = 0; p < prompts; p++) {
                     squares += c[p] * c[p];
                 }
                 norm[h] = Math.sqrt(squares);
@@ -73,6 +115,20 @@ public record HeadRedundancy(double[] perLayer, double overall) {
             perLayer[l] = Numpy.nanmean(upper);
         }
         return new HeadRedundancy(perLayer, Numpy.nanmean(perLayer));
+    }
+
+    private static double[] centredLengths(double[] lengths, int[] index) {
+        double[] out = new double[index.length];
+        double sum = 0.0;
+        for (int p = 0; p < index.length; p++) {
+            out[p] = lengths[index[p]];
+            sum += out[p];
+        }
+        double mean = sum / index.length;
+        for (int p = 0; p < index.length; p++) {
+            out[p] -= mean;
+        }
+        return out;
     }
 
     static int[] identity(int n) {

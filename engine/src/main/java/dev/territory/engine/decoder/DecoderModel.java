@@ -243,7 +243,12 @@ public final class DecoderModel implements LoadedModel {
                     countByProtocol.put(p, count.toType(DataType.FLOAT32, false).toFloatArray());
                 }
                 if (p == protocol) {
-                    sink = mean.get(new NDIndex("..., 0")).toFloatArray(); // (B, L, H)
+                    // the sink is the first real token, wherever padding puts it (left padding moves it right)
+                    sink = new float[b * layers * heads]; // (B, L, H)
+                    for (int i = 0; i < b; i++) {
+                        float[] column = mean.get(new NDIndex("{}, :, :, {}", i, firstReal(masks[i]))).toFloatArray(); // (L, H)
+                        System.arraycopy(column, 0, sink, i * layers * heads, layers * heads);
+                    }
                 }
             }
             float[] entropy = entropyByProtocol.get(protocol);
@@ -270,6 +275,16 @@ public final class DecoderModel implements LoadedModel {
             }
             return out;
         }
+    }
+
+    /** Index of the first real (mask 1) position; 0 for an all-padding row. */
+    static int firstReal(int[] mask) {
+        for (int j = 0; j < mask.length; j++) {
+            if (mask[j] != 0) {
+                return j;
+            }
+        }
+        return 0;
     }
 
     /**

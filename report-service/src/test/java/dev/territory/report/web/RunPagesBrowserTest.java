@@ -128,7 +128,9 @@ class RunPagesBrowserTest {
         WebElement uncertainty = browser.findElement(By.id("verdict-uncertainty"));
         assertThat(verdictBox.findElements(By.id("verdict-uncertainty"))).hasSize(1);
         assertThat(uncertainty.getText()).startsWith(st.at("/verdict_uncertainty/significant_criteria").asInt()
-                + " of 3 criteria significant at 95%");
+                + " of 2 independent criteria exclude 0 at 95%");
+        assertThat(verdictBox.findElement(By.className("code")).getText())
+                .isEqualTo(results.at("/results/verdict/line").asText()).startsWith(verdict + " (");
         assertThat(verdictBox.getText()).contains("interval [").contains("p = ");
         List<WebElement> rows = browser.findElements(By.cssSelector("table.metrics tbody tr"));
         assertThat(rows).hasSize(12);
