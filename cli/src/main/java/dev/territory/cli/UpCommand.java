@@ -117,9 +117,9 @@ final class UpCommand implements Callable<Integer> {
         static final Duration START_TIMEOUT = Duration.ofMinutes(3);
         static final Duration BROKER_START_TIMEOUT = Duration.ofSeconds(90);
         /** SIGTERM to SIGKILL for the services: they flush to the broker, which may be gone (their own bounds are ~10 s). */
-        static final Duration SERVICE_GRACE = Duration.ofSeconds(15);
-        /** SIGTERM to SIGKILL for the broker, stopped after the services. */
-        static final Duration BROKER_GRACE = Duration.ofSeconds(10);
+        static final Duration SERVICE_GRACE = Duration.ofSeconds(20);
+        /** SIGTERM to SIGKILL for the broker, stopped after the services (a killed broker recovers its log on restart). */
+        static final Duration BROKER_GRACE = Duration.ofSeconds(7);
         /** The most a stop takes: both graces and the kills (Kubernetes' default grace period is 30 s). */
         static final long STOP_BOUND_S = 27;
         static final int RESTART_WINDOW_MIN = 10;
