@@ -194,18 +194,26 @@ class BrokerSupervisionTest {
         assertThat(allGone).as("seconds from SIGTERM until every process of the stack was gone").isLessThan(30);
         String console = read(upLog);
         assertThat(console).contains("territory: stopped in").doesNotContain("after SIGTERM; killed");
-        Map<String, Double> serviceStop = new LinkedHashMap<>();
+        // each service ended by itself: Quarkus' "stopped in", or metrics-service's exit without a Kafka Streams
+        // client that did not stop within territory.metrics.close-timeout (StreamsShutdown)
+        Map<String, String> serviceStop = new LinkedHashMap<>();
         for (String svc : List.of("inference-service", "metrics-service", "report-service")) {
-            Matcher m = SERVICE_STOPPED.matcher(read(state.resolve("logs/" + svc + ".log")));
+            String log = read(state.resolve("logs/" + svc + ".log"));
+            Matcher m = SERVICE_STOPPED.matcher(log);
+            String how = null;
             while (m.find()) {
-                serviceStop.put(m.group(1), Double.parseDouble(m.group(2)));
+                how = m.group(2) + " s";
             }
+            if (svc.equals("metrics-service") && log.contains("Kafka Streams not stopped within")) {
+                how = "exited after its Kafka Streams close timeout";
+            }
+            serviceStop.put(svc, how);
         }
-        assertThat(serviceStop).as("services that stopped by themselves (Quarkus 'stopped in')").hasSize(3);
+        assertThat(serviceStop).as("how each service ended (Quarkus 'stopped in', or StreamsShutdown's exit)").doesNotContainValue(null);
         ReliabilityTable.record("fault", "SIGTERM to territory up with its broker just killed (-9) and a run in flight",
                 "every process of the stack (up, broker, 3 services) gone within 30 s; each service stops by itself with the broker"
                         + " unreachable (no SIGKILL needed)");
-        System.out.printf("sigterm: every process gone %.1f s after SIGTERM to up; services' own shutdown %s s%n", allGone, serviceStop);
+        System.out.printf("sigterm: every process gone %.1f s after SIGTERM to up; services' own shutdown %s%n", allGone, serviceStop);
     }
 
     // --- the CLI as a process
