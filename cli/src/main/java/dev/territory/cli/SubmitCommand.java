@@ -184,6 +184,8 @@ final class SubmitCommand implements Callable<Integer> {
         private final String reportUrl;
         private final PrintStream out;
         private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        /** How long Kafka may be unreachable when the run is submitted (a broker restart takes seconds). */
+        static final Duration KAFKA_WAIT = Duration.ofSeconds(60);
 
         Submission(String bootstrap, String reportUrl, PrintStream out) {
             this.bootstrap = bootstrap;
@@ -191,28 +193,51 @@ final class SubmitCommand implements Callable<Integer> {
             this.out = out;
         }
 
-        /** @throws IllegalStateException with the pipeline's reason when the run fails */
+        /** How often the report service is asked for the run's state, besides the events. */
+        static final Duration STATE_CHECK_EVERY = Duration.ofSeconds(10);
+
+        /**
+         * Follows the run through its progress, completion and failure events and, every
+         * {@link #STATE_CHECK_EVERY}, through the report service's state of the run: a completion
+         * whose event never reaches this consumer (sent while the broker was restarting, or read
+         * past after one) still ends the wait. The consumer reconnects by itself when the broker
+         * comes back on the same address.
+         *
+         * @throws IllegalStateException with the pipeline's reason when the run fails, or after the timeout
+         */
         Result run(RunRequested request, Path outDir, Duration timeout) throws Exception {
             String runId = request.runId();
             int perRole = request.seeds().size() * request.prompts().resolve().size();
             try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                    // a position beyond a restarted broker's log end rereads the topic (events are filtered by run id)
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer())) {
                 List<TopicPartition> partitions = new ArrayList<>();
                 for (String topic : List.of(Topics.RUNS_PROGRESS, Topics.RUNS_COMPLETED, Topics.RUNS_FAILED)) {
-                    consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+                    try {
+                        consumer.partitionsFor(topic, KAFKA_WAIT).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+                    } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                        throw new IllegalStateException("cannot reach Kafka at " + bootstrap + " within " + KAFKA_WAIT.toSeconds()
+                                + " s (is 'territory up' running?)", e);
+                    }
                 }
                 consumer.assign(partitions);
                 consumer.seekToEnd(partitions);
                 partitions.forEach(consumer::position); // fix the start before the request goes out
                 try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
                         ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new ByteArraySerializer())) {
-                    producer.send(new ProducerRecord<>(Topics.RUNS_REQUESTED, runId, EventCodec.encode(request))).get();
+                    producer.send(new ProducerRecord<>(Topics.RUNS_REQUESTED, runId, EventCodec.encode(request)))
+                            .get(KAFKA_WAIT.toSeconds() * 3, java.util.concurrent.TimeUnit.SECONDS);
+                } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                    throw new IllegalStateException("cannot send run " + runId + " to Kafka at " + bootstrap + ": "
+                            + (e.getCause() != null ? e.getCause().getMessage() : "no acknowledgement"), e);
                 }
                 out.printf("run %s submitted: %s vs %s, seeds %s, reference %s%n", runId, request.base().describe(),
                         request.instruct().describe(), request.seeds(), request.reference());
                 Map<String, Integer> done = new HashMap<>();
                 long deadline = System.nanoTime() + timeout.toNanos();
+                long nextStateCheck = System.nanoTime() + STATE_CHECK_EVERY.toNanos();
                 try (ProgressBar bar = new ProgressBar("run " + runId, 2L * perRole)) {
                     while (System.nanoTime() < deadline) {
                         for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(250))) {
@@ -234,24 +259,60 @@ final class SubmitCommand implements Callable<Integer> {
                             } else if (e instanceof RunCompleted c) {
                                 bar.update(2L * perRole);
                                 bar.close();
-                                List<Path> files = download(runId, c.files(), outDir);
-                                String line = c.verdict();
-                                String label = c.architectureInvariant() ? "architecture-invariant" : "architecture-dependent";
-                                Path results = outDir.resolve("results.json");
-                                if (Files.isRegularFile(results)) {
-                                    // the event carries the code; the evidence is in the results it announces
-                                    JsonNode doc = new ObjectMapper().readTree(results.toFile());
-                                    line = doc.at("/results/verdict/line").asText(line);
-                                    label = doc.at("/results/mha_comparison/architecture_label").asText(label);
-                                }
-                                out.printf("verdict: %s (comparison with the reference: %s)%n", line, label);
-                                return new Result(true, line, files);
+                                return completed(runId, c.verdict(), c.architectureInvariant(), c.files(), outDir);
+                            }
+                        }
+                        if (System.nanoTime() >= nextStateCheck) {
+                            nextStateCheck = System.nanoTime() + STATE_CHECK_EVERY.toNanos();
+                            JsonNode state = runStateOrNull(runId);
+                            if (state != null && "FAILED".equals(state.path("status").asText())) {
+                                bar.close();
+                                throw new IllegalStateException("run " + runId + " failed: " + state.path("failure").asText());
+                            }
+                            if (state != null && "COMPLETED".equals(state.path("status").asText())) {
+                                bar.update(2L * perRole);
+                                bar.close();
+                                List<String> files = new ArrayList<>();
+                                state.path("files").forEach(f -> files.add(f.asText()));
+                                return completed(runId, state.path("verdict").asText(), state.path("architectureInvariant").asBoolean(),
+                                        files, outDir);
                             }
                         }
                     }
                 }
                 throw new IllegalStateException("run " + runId + ": no result within " + timeout.toMinutes()
                         + " min; follow it at " + reportUrl + "/runs/" + runId);
+            }
+        }
+
+        private Result completed(String runId, String verdict, boolean invariant, List<String> names, Path outDir)
+                throws IOException, InterruptedException {
+            List<Path> files = download(runId, names, outDir);
+            String line = verdict;
+            String label = invariant ? "architecture-invariant" : "architecture-dependent";
+            Path results = outDir.resolve("results.json");
+            if (Files.isRegularFile(results)) {
+                // the event carries the code; the evidence is in the results it announces
+                JsonNode doc = new ObjectMapper().readTree(results.toFile());
+                line = doc.at("/results/verdict/line").asText(line);
+                label = doc.at("/results/mha_comparison/architecture_label").asText(label);
+            }
+            out.printf("verdict: %s (comparison with the reference: %s)%n", line, label);
+            return new Result(true, line, files);
+        }
+
+        /** The report service's state of the run, or null when it has none or cannot be reached now. */
+        private JsonNode runStateOrNull(String runId) {
+            try {
+                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(reportUrl + "/runs/"
+                        + URLEncoder.encode(runId, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(10)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                return r.statusCode() == 200 ? EventCodec.mapper().readTree(r.body()) : null;
+            } catch (IOException e) {
+                return null;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return null;
             }
         }
 

@@ -2,12 +2,20 @@ package dev.territory.metrics;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
+import java.time.Duration;
 
 /** Configuration of the metrics service ({@code territory.metrics.*}). */
 @ConfigMapping(prefix = "territory.metrics")
 public interface MetricsConfig {
 
     Topics topics();
+
+    /**
+     * How long Kafka Streams may take to stop at shutdown before the process exits without it
+     * ({@link StreamsShutdown}); well inside Kubernetes' 30 s grace period.
+     */
+    @WithDefault("PT10S")
+    Duration closeTimeout();
 
     interface Topics {
         /** Topic the entropy vectors arrive on. */

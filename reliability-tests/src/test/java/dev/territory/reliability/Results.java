@@ -21,7 +21,11 @@ final class Results {
     private Results() {}
 
     static String normalized(Pipeline p, String runId) throws IOException {
-        Path file = p.results.resolve(runId).resolve("results.json");
+        return normalized(p.results.resolve(runId).resolve("results.json"), runId);
+    }
+
+    /** As {@link #normalized(Pipeline, String)}, of any copy of a run's results.json (submit's --out). */
+    static String normalized(Path file, String runId) throws IOException {
         ObjectNode tree = (ObjectNode) CANONICAL.readTree(Files.readString(file));
         tree.remove("run_id");
         tree.remove("timestamp");
