@@ -43,8 +43,8 @@ export TERRITORY_OUT
 chown 1001:1001 "$TERRITORY_OUT"   # report-service runs as uid 1001 and writes results there
 
 STACK=(kafka kafka-topics inference-service metrics-service report-service prometheus)
-READY_TIMEOUT_S="${TERRITORY_SMOKE_READY_TIMEOUT_S:-300}"
-RUN_TIMEOUT_S="${TERRITORY_SMOKE_RUN_TIMEOUT_S:-600}"
+READY_TIMEOUT_S="${TERRITORY_SMOKE_READY_TIMEOUT_S:-600}"
+RUN_TIMEOUT_S="${TERRITORY_SMOKE_RUN_TIMEOUT_S:-900}"
 prom="http://127.0.0.1:$TERRITORY_PROMETHEUS_PORT"
 
 say() { printf 'compose smoke: %s\n' "$*" >&2; }

@@ -108,7 +108,7 @@ build_bases() {
   if ! have_image "$KAFKA_IMAGE"; then
     local ctx; ctx="$(mktemp -d)"
     cp -r "$dir/kafka/bin" "$dir/kafka/run" "$ctx/"
-    timed "Kafka jars from Maven Central" mvn -B -q -f "$dir/kafka/pom.xml" dependency:copy-dependencies \
+    timed "Kafka jars from Maven Central" mvn -B -q -Dstyle.color=never -f "$dir/kafka/pom.xml" dependency:copy-dependencies \
       -DincludeScope=runtime -DoutputDirectory="$ctx/libs"
     timed "build $KAFKA_IMAGE" build "$KAFKA_IMAGE" "$ctx" "$dir/kafka/Dockerfile" --build-arg JRE_IMAGE="$JRE_IMAGE"
     rm -rf "$ctx"

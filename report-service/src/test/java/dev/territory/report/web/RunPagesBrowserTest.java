@@ -79,7 +79,7 @@ class RunPagesBrowserTest {
     static void startBrowser() {
         File driver = new File(System.getProperty("territory.chromedriver", "/usr/bin/chromedriver"));
         File chromium = new File(System.getProperty("territory.chromium", "/usr/bin/chromium"));
-        assertThat(driver).as("chromedriver (apt-get install chromium-driver; .ci/run installs it)").exists();
+        assertThat(driver).as("chromedriver (apt-get install chromium-driver; ./territory test installs it)").exists();
         assertThat(chromium).as("chromium (apt-get install chromium)").exists();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(chromium);
