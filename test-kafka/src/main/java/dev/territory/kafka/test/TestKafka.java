@@ -27,18 +27,30 @@ public final class TestKafka {
     public static final String PUBLIC_IMAGE = "apache/kafka:4.1.0";
     public static final String LOCAL_IMAGE = "local/kafka:4.1.2";
 
+    private static final String SHARED_PROPERTY = "territory.test-kafka.bootstrap-servers";
     private static volatile String bootstrapServers;
 
     private TestKafka() {}
 
-    /** The shared broker's bootstrap servers; started (and the topics created) on first use. */
-    public static synchronized String bootstrapServers() {
-        if (bootstrapServers == null) {
-            String servers = useDocker() ? startContainer() : LocalKafka.shared().bootstrapServers();
-            LocalKafka.ensureTopics(servers, topics());
-            bootstrapServers = servers;
+    /**
+     * The shared broker's bootstrap servers; started (and the topics created) on first use. The
+     * address is also kept in a system property because Quarkus loads test classes in a class
+     * loader of its own: without it, plain and {@code @QuarkusTest} classes of one JVM would each
+     * start a broker.
+     */
+    public static String bootstrapServers() {
+        synchronized (System.class) {
+            if (bootstrapServers == null) {
+                String servers = System.getProperty(SHARED_PROPERTY);
+                if (servers == null) {
+                    servers = useDocker() ? startContainer() : LocalKafka.shared().bootstrapServers();
+                    System.setProperty(SHARED_PROPERTY, servers);
+                }
+                LocalKafka.ensureTopics(servers, topics());
+                bootstrapServers = servers;
+            }
+            return bootstrapServers;
         }
-        return bootstrapServers;
     }
 
     private static boolean useDocker() {
