@@ -17,8 +17,27 @@ import org.junit.jupiter.api.Test;
 
 /** docker-compose.yml, the Prometheus scrape config and Grafana provisioning fit the dashboard. */
 class ComposeTest {
+    private static final Pattern VARIABLE = Pattern.compile("\\$\\{([A-Z0-9_]+):-([^}]*)}");
+
+    /** docker-compose.yml as compose reads it with none of its variables set: each {@code ${VAR:-default}} is its default. */
     static JsonNode compose() {
-        return Repo.yaml("docker-compose.yml");
+        String text = VARIABLE.matcher(Repo.read("docker-compose.yml")).replaceAll(m -> Matcher.quoteReplacement(m.group(2)));
+        try {
+            return Repo.YAML.readTree(text);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("docker-compose.yml: not valid YAML: " + e.getMessage(), e);
+        }
+    }
+
+    /** The variables docker-compose.yml reads, with their defaults. */
+    static Map<String, String> variables() {
+        Map<String, String> out = new TreeMap<>();
+        Matcher m = VARIABLE.matcher(Repo.read("docker-compose.yml"));
+        while (m.find()) {
+            String previous = out.put(m.group(1), m.group(2));
+            assertThat(previous == null || previous.equals(m.group(2))).as("one default for %s", m.group(1)).isTrue();
+        }
+        return out;
     }
 
     /** The services the dashboard's metrics come from (docs/metrics.md's service column; kafka_*: all). */
@@ -68,6 +87,12 @@ class ComposeTest {
         JsonNode services = compose().path("services");
         JsonNode kafka = services.path("kafka");
         assertThat(kafka.path("image").asText()).startsWith("apache/kafka:");
+        assertThat(services.path("kafka-topics").path("image").asText()).isEqualTo(kafka.path("image").asText());
+        // a killed broker restarts on its volume, where its log directory is
+        assertThat(kafka.path("restart").asText()).isEqualTo("unless-stopped");
+        assertThat(kafka.path("environment").path("KAFKA_LOG_DIRS").asText()).isEqualTo("/var/lib/kafka/data");
+        assertThat(kafka.path("volumes").get(0).asText()).isEqualTo("kafka-data:/var/lib/kafka/data");
+        assertThat(compose().path("volumes").has("kafka-data")).isTrue();
         assertThat(kafka.path("environment").path("KAFKA_PROCESS_ROLES").asText()).isEqualTo("broker,controller");
         assertThat(kafka.path("environment").has("KAFKA_CONTROLLER_QUORUM_VOTERS")).isTrue();
         String bootstrap = services.path("inference-service").path("environment").path("KAFKA_BOOTSTRAP_SERVERS").asText();
@@ -84,6 +109,29 @@ class ComposeTest {
     }
 
     @Test
+    void everyPortIsPublishedOnLoopbackOnlyAndTheDefaultsAreTheDocumentedOnes() {
+        JsonNode services = compose().path("services");
+        Map<String, String> published = new TreeMap<>();
+        services.fields().forEachRemaining(e -> e.getValue().path("ports").forEach(p -> published.put(e.getKey(), p.asText())));
+        assertThat(published).containsOnly(
+                Map.entry("kafka", "127.0.0.1:9092:9092"),
+                Map.entry("inference-service", "127.0.0.1:8081:8080"),
+                Map.entry("metrics-service", "127.0.0.1:8082:8080"),
+                Map.entry("report-service", "127.0.0.1:8083:8080"),
+                Map.entry("prometheus", "127.0.0.1:9090:9090"),
+                Map.entry("grafana", "127.0.0.1:3000:3000"));
+        // the port a host client is told to use is the published one, whatever TERRITORY_KAFKA_PORT is
+        assertThat(Repo.read("docker-compose.yml")).contains("EXTERNAL://localhost:${TERRITORY_KAFKA_PORT:-9092}");
+        // the images' defaults are the public ones (deploy/local-images.sh's local stand-ins only by override)
+        assertThat(variables()).containsEntry("TERRITORY_KAFKA_IMAGE", "apache/kafka:4.1.0")
+                .containsEntry("TERRITORY_PROMETHEUS_IMAGE", "prom/prometheus:v2.55.1");
+        services.fields().forEachRemaining(e -> {
+            String image = e.getValue().path("image").asText();
+            assertThat(image).as("image of %s", e.getKey()).doesNotStartWith("local/");
+        });
+    }
+
+    @Test
     void imagesBuildFromTheServiceDockerfilesAndGrafanaIsProvisioned() {
         JsonNode services = compose().path("services");
         for (String s : ManifestTest.SERVICES) {
@@ -95,7 +143,7 @@ class ComposeTest {
             assertThat(text).contains("EXPOSE 8080");
         }
         String inference = Repo.read("deploy/docker/inference-service/Dockerfile");
-        assertThat(inference).contains("FROM nvidia/cuda:").contains("PYTORCH_FLAVOR").contains("PYTORCH_VERSION");
+        assertThat(inference).contains("ARG RUNTIME_IMAGE=nvidia/cuda:").contains("PYTORCH_FLAVOR").contains("PYTORCH_VERSION");
         assertThat(Files.isRegularFile(Repo.path("deploy/docker/inference-service/FetchLibtorch.java"))).isTrue();
 
         JsonNode grafana = services.path("grafana");

@@ -35,4 +35,20 @@ class TriggerExampleTest {
             }
         }
     }
+
+    /** deploy/compose-smoke.sh runs docs/deploy.md's compose example itself: the block after "# compose; " up to a blank line. */
+    @Test
+    void theComposeSmokeRunsTheDocumentedComposeExample() {
+        String doc = Repo.read("docs/deploy.md");
+        int marker = doc.indexOf("\n# compose; ");
+        assertThat(marker).as("docs/deploy.md's compose example").isPositive();
+        int start = doc.indexOf('\n', marker + 1) + 1;
+        String block = doc.substring(start, doc.indexOf("\n\n", start));
+        assertThat(block).startsWith("echo 'run-001|")
+                .contains("docker compose exec -T kafka /opt/kafka/bin/kafka-console-producer.sh --bootstrap-server kafka:19092")
+                .contains("--topic territory.runs.requested --property parse.key=true --property key.separator='|'");
+        assertThat(examples("docs/deploy.md")).anyMatch(e -> e[0].equals("run-001"));
+        assertThat(Repo.read("deploy/compose-smoke.sh")).contains("awk '/^# compose; /{on=1; next} on && /^$/{exit} on' docs/deploy.md")
+                .contains("${trigger//run-001/$run_id}");
+    }
 }

@@ -12,8 +12,8 @@ import dev.territory.contracts.RunFailed;
 import dev.territory.contracts.RunRequested;
 import dev.territory.contracts.TerritoryEvent;
 import dev.territory.contracts.Topics;
-import dev.territory.inference.KafkaResource;
-import dev.territory.kafka.local.LocalKafka;
+import dev.territory.kafka.test.KafkaResource;
+import dev.territory.kafka.test.TestKafka;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.file.Files;
@@ -117,7 +117,7 @@ class HubRunRequestTest {
     }
 
     private static void send(RunRequested request) throws Exception {
-        try (var producer = new KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", LocalKafka.shared().bootstrapServers()),
+        try (var producer = new KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", TestKafka.bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(Topics.RUNS_REQUESTED, request.runId(), EventCodec.encode(request))).get();
         }
@@ -126,7 +126,7 @@ class HubRunRequestTest {
     private static List<TerritoryEvent> await(List<String> runIds, Predicate<List<TerritoryEvent>> done) {
         List<TerritoryEvent> events = new ArrayList<>();
         try (var consumer = new KafkaConsumer<String, byte[]>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers(),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(Topics.ENTROPY_VECTORS, Topics.RUNS_FAILED, Topics.RUNS_PROGRESS));

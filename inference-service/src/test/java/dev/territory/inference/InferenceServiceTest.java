@@ -15,7 +15,8 @@ import dev.territory.contracts.RunFailed;
 import dev.territory.contracts.RunRequested;
 import dev.territory.contracts.TerritoryEvent;
 import dev.territory.contracts.Topics;
-import dev.territory.kafka.local.LocalKafka;
+import dev.territory.kafka.test.KafkaResource;
+import dev.territory.kafka.test.TestKafka;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.file.Path;
@@ -101,7 +102,7 @@ class InferenceServiceTest {
 
         // a run that failed elsewhere (e.g. the other model) is not computed
         String failedElsewhere = "failed-elsewhere-" + UUID.randomUUID();
-        try (var producer = new KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", LocalKafka.shared().bootstrapServers()),
+        try (var producer = new KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", TestKafka.bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(Topics.RUNS_FAILED, failedElsewhere,
                     EventCodec.encode(RunFailed.of(failedElsewhere, "test", "the other model failed")))).get();
@@ -115,7 +116,7 @@ class InferenceServiceTest {
     }
 
     private static void send(RunRequested request) {
-        try (var producer = new KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", LocalKafka.shared().bootstrapServers()),
+        try (var producer = new KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", TestKafka.bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(Topics.RUNS_REQUESTED, request.runId(), EventCodec.encode(request)));
         }
@@ -124,7 +125,7 @@ class InferenceServiceTest {
     private static List<TerritoryEvent> await(List<String> runIds, java.util.function.Predicate<List<TerritoryEvent>> done) {
         List<TerritoryEvent> events = new ArrayList<>();
         try (var consumer = new KafkaConsumer<String, byte[]>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, LocalKafka.shared().bootstrapServers(),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(Topics.ENTROPY_VECTORS, Topics.RUNS_FAILED));

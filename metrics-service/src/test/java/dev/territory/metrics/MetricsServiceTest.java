@@ -8,8 +8,10 @@ import dev.territory.contracts.EntropyVectorComputed;
 import dev.territory.contracts.EventCodec;
 import dev.territory.contracts.RoleMetricsComputed;
 import dev.territory.contracts.Topics;
-import dev.territory.kafka.local.LocalKafka;
+import dev.territory.kafka.test.KafkaResource;
+import dev.territory.kafka.test.TestKafka;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,14 +30,13 @@ import org.junit.jupiter.api.Test;
 
 /** The packaged wiring: configuration, topic names, the Streams app, health and Micrometer names. */
 @QuarkusTest
-@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(value = KafkaResource.class, initArgs = @ResourceArg(name = "kafka-streams.state.dir", value = "metrics-state"))
 class MetricsServiceTest {
 
     @Test
     void vectorsOnTheConfiguredTopicBecomeMetricsAndCounters() {
         String runId = "svc-" + UUID.randomUUID();
-        LocalKafka kafka = LocalKafka.shared();
-        try (var producer = new KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
+        try (var producer = new KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", TestKafka.bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer())) {
             for (EntropyVectorComputed v : ReferenceFixture.vectors(runId)) {
                 producer.send(new ProducerRecord<>(Topics.ENTROPY_VECTORS, v.key(), EventCodec.encode(v)));
@@ -43,7 +44,7 @@ class MetricsServiceTest {
         }
         List<RoleMetricsComputed> roles = new ArrayList<>();
         try (var consumer = new KafkaConsumer<String, byte[]>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers(),
                 ConsumerConfig.GROUP_ID_CONFIG, "test-" + runId,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {

@@ -12,6 +12,7 @@ import dev.territory.contracts.RoleMetricsComputed;
 import dev.territory.contracts.SeedMetricsComputed;
 import dev.territory.contracts.TerritoryEvent;
 import dev.territory.kafka.local.LocalKafka;
+import dev.territory.kafka.test.TestKafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,14 +51,14 @@ class MetricsTopologyTest {
             new MetricsTopology.TopicNames(PREFIX + "vectors", PREFIX + "metrics", PREFIX + "failed");
     private static final double TOL = 1e-4;
 
-    private static LocalKafka kafka;
+    private static String bootstrapServers;
     private static KafkaProducer<String, byte[]> producer;
 
     @BeforeAll
     static void broker() {
-        kafka = LocalKafka.shared();
-        kafka.ensureTopics(Map.of(TOPICS.vectors(), 4, TOPICS.metrics(), 1, TOPICS.failed(), 1));
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+        bootstrapServers = TestKafka.bootstrapServers();
+        LocalKafka.ensureTopics(bootstrapServers, Map.of(TOPICS.vectors(), 4, TOPICS.metrics(), 1, TOPICS.failed(), 1));
+        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ProducerConfig.LINGER_MS_CONFIG, 5), new StringSerializer(), new ByteArraySerializer());
     }
 
@@ -118,7 +119,7 @@ class MetricsTopologyTest {
     private static KafkaStreams start(String appId, Path stateDir) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, PREFIX + appId);
-        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
         p.put(StreamsConfig.STATE_DIR_CONFIG, stateDir.toString());
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
@@ -160,7 +161,7 @@ class MetricsTopologyTest {
     private static List<TerritoryEvent> readAll(String runId) {
         List<TerritoryEvent> out = new ArrayList<>();
         try (var consumer = new KafkaConsumer<String, byte[]>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
             var partitions = consumer.partitionsFor(TOPICS.metrics()).stream()
                     .map(i -> new org.apache.kafka.common.TopicPartition(i.topic(), i.partition())).toList();

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 
+import dev.territory.kafka.test.KafkaResource;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -22,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * write key; submit produces a RunRequested the service then follows; cancel fails the run.
  */
 @QuarkusTest
-@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(value = KafkaResource.class, initArgs = @ResourceArg(name = "territory.report.results-dir", value = "report-results"))
 @TestProfile(ApiAccessTest.KeysFromFile.class)
 class ApiAccessTest {
 

@@ -8,8 +8,10 @@ import dev.territory.contracts.ModelRef;
 import dev.territory.contracts.RunFailed;
 import dev.territory.contracts.RunRequested;
 import dev.territory.contracts.Topics;
-import dev.territory.kafka.local.LocalKafka;
+import dev.territory.kafka.test.KafkaResource;
+import dev.territory.kafka.test.TestKafka;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
@@ -36,7 +38,7 @@ import org.junit.jupiter.api.Test;
  * dead-lettered once the retries are spent, and the channel keeps flowing (readiness UP throughout).
  */
 @QuarkusTest
-@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(value = KafkaResource.class, initArgs = @ResourceArg(name = "territory.report.results-dir", value = "report-results"))
 class ListenerResilienceTest {
 
     @Inject
@@ -47,7 +49,7 @@ class ListenerResilienceTest {
 
     static void send(String topic, String key, byte[] value) throws Exception {
         Properties p = new Properties();
-        p.put("bootstrap.servers", LocalKafka.shared().bootstrapServers());
+        p.put("bootstrap.servers", TestKafka.bootstrapServers());
         try (var producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
             producer.send(new ProducerRecord<>(topic, key, value)).get();
         }
@@ -56,7 +58,7 @@ class ListenerResilienceTest {
     /** The dead letter written by the report service for {@code key}, waiting up to {@code wait}. */
     static Map<String, String> deadLetter(String key, Duration wait) {
         Properties p = new Properties();
-        p.put("bootstrap.servers", LocalKafka.shared().bootstrapServers());
+        p.put("bootstrap.servers", TestKafka.bootstrapServers());
         p.put("group.id", "dlq-reader-" + UUID.randomUUID());
         p.put("auto.offset.reset", "earliest");
         try (var consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {

@@ -19,12 +19,14 @@ import dev.territory.contracts.RunFailed;
 import dev.territory.contracts.RunRequested;
 import dev.territory.contracts.TerritoryEvent;
 import dev.territory.contracts.Topics;
-import dev.territory.kafka.local.LocalKafka;
+import dev.territory.kafka.test.KafkaResource;
+import dev.territory.kafka.test.TestKafka;
 import dev.territory.statistics.MetricsJson;
 import dev.territory.statistics.NotebookMetrics;
 import dev.territory.statistics.RoleMetrics;
 import dev.territory.statistics.SeedMetrics;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -44,7 +46,7 @@ import org.junit.jupiter.api.Test;
  * and the REST endpoints; repeated events change nothing; a run failed elsewhere is FAILED here.
  */
 @QuarkusTest
-@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(value = KafkaResource.class, initArgs = @ResourceArg(name = "territory.report.results-dir", value = "report-results"))
 class ReportServiceTest {
 
     static Path repo() {
@@ -135,7 +137,7 @@ class ReportServiceTest {
     }
 
     private static void send(List<ProducerRecord<String, byte[]>> records) {
-        try (var producer = new KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", LocalKafka.shared().bootstrapServers()),
+        try (var producer = new KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", TestKafka.bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer())) {
             records.forEach(producer::send);
         }

@@ -18,13 +18,14 @@ import dev.territory.contracts.RunProgress;
 import dev.territory.contracts.RunRequested;
 import dev.territory.contracts.TerritoryEvent;
 import dev.territory.contracts.Topics;
-import dev.territory.kafka.local.LocalKafka;
-import dev.territory.report.KafkaResource;
+import dev.territory.kafka.test.KafkaResource;
+import dev.territory.kafka.test.TestKafka;
 import dev.territory.statistics.MetricsJson;
 import dev.territory.statistics.NotebookMetrics;
 import dev.territory.statistics.RoleMetrics;
 import dev.territory.statistics.SeedMetrics;
 import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import java.awt.image.BufferedImage;
@@ -62,7 +63,7 @@ import org.openqa.selenium.chrome.ChromeOptions;
  * screenshot of it is saved and checked not to be blank; the run list shows progress live.
  */
 @QuarkusTest
-@QuarkusTestResource(KafkaResource.class)
+@QuarkusTestResource(value = KafkaResource.class, initArgs = @ResourceArg(name = "territory.report.results-dir", value = "report-results"))
 class RunPagesBrowserTest {
 
     static final Path SCREENSHOTS = Path.of("target", "screenshots");
@@ -78,7 +79,7 @@ class RunPagesBrowserTest {
     static void startBrowser() {
         File driver = new File(System.getProperty("territory.chromedriver", "/usr/bin/chromedriver"));
         File chromium = new File(System.getProperty("territory.chromium", "/usr/bin/chromium"));
-        assertThat(driver).as("chromedriver (apt-get install chromium-driver; .ci/run installs it)").exists();
+        assertThat(driver).as("chromedriver (apt-get install chromium-driver; ./territory test installs it)").exists();
         assertThat(chromium).as("chromium (apt-get install chromium)").exists();
         ChromeOptions options = new ChromeOptions();
         options.setBinary(chromium);
@@ -290,7 +291,7 @@ class RunPagesBrowserTest {
     }
 
     static void send(List<ProducerRecord<String, byte[]>> records) {
-        try (var producer = new KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", LocalKafka.shared().bootstrapServers()),
+        try (var producer = new KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", TestKafka.bootstrapServers()),
                 new StringSerializer(), new ByteArraySerializer())) {
             records.forEach(producer::send);
         }
