@@ -56,7 +56,9 @@ import java.util.List;
  *     rounding), {@code r(silu * up)}, {@code r(down)}; residual {@code r(x + .)}</li>
  * </ol>
  * The mean over query rows that the notebook takes of the probabilities is rounded by
- * {@link DecoderModel} (torch's bf16 mean: float32 sum, divide, one rounding).
+ * {@link DecoderModel} (torch's bf16 mean: float32 sum, divide, one rounding). The probabilities
+ * and that mean are rounded exactly ({@link Rounding#round}); activations with {@link
+ * Rounding#roundNormal}, exact except below 2^-126, where no later step can tell.
  *
  * <p>The weights may be spread over devices layer by layer ({@link LayerPlan}, as accelerate's
  * {@code device_map="auto"}): the embedding on the first device, each layer's weights on its
@@ -404,7 +406,7 @@ public final class Decoder implements AutoCloseable {
                     NDArray probs = s32.exp(); // (B, H, C, K) float32
                     probs.divi(rowSums(probs));
                     // HF: .to(query.dtype): these rounded weights are the notebook's attentions and multiply V
-                    NDArray p = r(probs); // (B, H, C, K)
+                    NDArray p = rounding.round(probs); // (B, H, C, K), exact down to bfloat16's subnormals
                     if (observer != null) {
                         observer.onChunk(l, c0, p);
                     }
@@ -501,9 +503,12 @@ public final class Decoder implements AutoCloseable {
         return allowed.logicalNot().toType(DataType.FLOAT32, false).mul(MASKED);
     }
 
-    /** {@code x} rounded to the compute dtype (consumed; itself in float32): see {@link Rounding}. */
+    /**
+     * An activation rounded to the compute dtype (consumed; itself in float32): see {@link
+     * Rounding#roundNormal}, exact but for values below 2^-126, which no later step can see.
+     */
     private NDArray r(NDArray x) {
-        return rounding.round(x);
+        return rounding.roundNormal(x);
     }
 
     /** HF LlamaRMSNorm: in float32, x * rsqrt(mean(x^2) + eps), back to the dtype, times weight (rounded). */

@@ -83,6 +83,24 @@ public enum Rounding {
         };
     }
 
+    /**
+     * {@code x} rounded as {@link #round} rounds it wherever {@code |x| >= 2^-126} or {@code x == 0};
+     * in bfloat16 the few values in between keep float32's finer subnormal grid. Cheaper (one
+     * temporary, four in-place operations) and used for activations, where such a value cannot
+     * change any later result (it vanishes in every sum with a normal number and its exp is 1);
+     * the probabilities, whose tiny values decide the notebook's non-zero count, use {@link #round}.
+     * Consumes x like {@link #round}; the result is x itself in bfloat16.
+     */
+    public NDArray roundNormal(NDArray x) {
+        if (this != BFLOAT16) {
+            return round(x);
+        }
+        NDArray gap = x.mul(SPLIT).subi(x); // g - x, g = 65537 x
+        x.muli(SPLIT).subi(gap); // g - (g - x), in x
+        gap.close();
+        return x;
+    }
+
     /** One value rounded as {@link #round} rounds it: the bit-level reference (torch's {@code round_to_nearest_even}). */
     public float round(float x) {
         return switch (this) {

@@ -48,6 +48,25 @@ class RoundingTest {
     }
 
     @Test
+    void bfloat16RoundNormalIsExactExceptBelowTheSmallestNormal() {
+        float[] xs = samples(1 << 20, 3, Rounding.BFLOAT16_LIMIT);
+        try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
+            float[] got = Rounding.BFLOAT16.roundNormal(manager.create(xs)).toFloatArray();
+            int wrong = 0;
+            for (int i = 0; i < xs.length; i++) {
+                float want = Rounding.bfloat16(xs[i]);
+                if (Math.abs(xs[i]) >= 0x1p-126f && Float.floatToIntBits(got[i]) != Float.floatToIntBits(want)) {
+                    wrong++;
+                }
+                if (Math.abs(xs[i]) < 0x1p-126f) {
+                    assertThat(Math.abs(got[i] - want)).as("below 2^-126: within bfloat16's subnormal step").isLessThanOrEqualTo(0x1p-133f);
+                }
+            }
+            assertThat(wrong).as("values >= 2^-126 rounded differently from the reference").isZero();
+        }
+    }
+
+    @Test
     void float16RoundsToNearestEvenWithOverflowToInfinity() {
         check(Rounding.FLOAT16, samples(1 << 20, 2, Float.MAX_VALUE));
         check(Rounding.FLOAT16, edges());
