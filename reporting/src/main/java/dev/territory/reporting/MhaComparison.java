@@ -78,22 +78,16 @@ public record MhaComparison(
                     + " have the same kind of attention, so the comparison says nothing about MHA versus GQA. The"
                     + " fine-tuning effects point the " + (sameDirectionSpecialization ? "same" : "opposite")
                     + " way for specialization and the " + (sameDirectionCorrelation ? "same" : "opposite")
-                    + " way for head correlation.";
+                    + " way for head correlation." + dtypeNote();
         }
         if (architectureInvariant()) {
             String s = "ARCHITECTURE-INVARIANT: " + pairLabel
                     + " show the same direction of fine-tuning effect on specialization and head correlation.";
-            if (referenceArchitecture.equals(runArchitecture)) {
-                s += " Both are " + runArchitecture + ", so this says nothing about MHA versus GQA.";
-            }
             return s + dtypeNote();
         }
         String s = "ARCHITECTURE-DEPENDENT: " + pairLabel + " show different directions of fine-tuning effect ("
                 + (sameDirectionSpecialization ? "same" : "opposite") + " for specialization, "
                 + (sameDirectionCorrelation ? "same" : "opposite") + " for head correlation).";
-        if (referenceArchitecture.equals(runArchitecture)) {
-            s += " Both are " + runArchitecture + ", so the difference is not due to KV sharing.";
-        }
         return s + dtypeNote();
     }
 
