@@ -605,6 +605,8 @@ final class UpCommand implements Callable<Integer> {
         private void releaseLock() {
             try {
                 if (lock != null) {
+                    // removed while still held, so that a stopped stack leaves no file behind
+                    Files.deleteIfExists(state.resolve("run/up.lock"));
                     lock.release();
                 }
                 if (lockChannel != null) {
