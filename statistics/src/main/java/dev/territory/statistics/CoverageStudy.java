@@ -42,10 +42,7 @@ public final class CoverageStudy {
     public static Coverage meanDelta(int dataSets, int resamples, long seed) {
         RandomGenerator rng = new Well19937c(seed);
         double truth = -0.02;
-        int inPct = 0;
-        int inBca = 0;
-        double wPct = 0;
-        double wBca = 0;
+        Tally tally = new Tally();
         double[] d = new double[PROMPTS];
         double[] boot = new double[resamples];
         double[] jack = new double[PROMPTS];
@@ -70,15 +67,9 @@ public final class CoverageStudy {
             for (int left = 0; left < PROMPTS; left++) {
                 jack[left] = mean(d, without(left));
             }
-            Uncertainty.Interval pct = Bca.percentile(boot, 0.95);
-            Uncertainty.Interval bca = Bca.interval(boot, point, jack, 0.95);
-            inPct += pct.contains(truth) ? 1 : 0;
-            inBca += bca.contains(truth) ? 1 : 0;
-            wPct += pct.high() - pct.low();
-            wBca += bca.high() - bca.low();
+            tally.add(boot, point, jack, truth);
         }
-        return new Coverage("mean entropy delta", dataSets, resamples, (double) inPct / dataSets,
-                (double) inBca / dataSets, wPct / dataSets, wBca / dataSets);
+        return tally.coverage("mean entropy delta", dataSets, resamples);
     }
 
     /** The specialization index delta study. */
@@ -97,10 +88,7 @@ public final class CoverageStudy {
         }
         double truth = NotebookMetrics.specialization(muInst).specializationIndex()
                 - NotebookMetrics.specialization(muBase).specializationIndex();
-        int inPct = 0;
-        int inBca = 0;
-        double wPct = 0;
-        double wBca = 0;
+        Tally tally = new Tally();
         double[][][] base = new double[PROMPTS][LAYERS][HEADS];
         double[][][] inst = new double[PROMPTS][LAYERS][HEADS];
         double[] boot = new double[resamples];
@@ -127,15 +115,31 @@ public final class CoverageStudy {
             for (int left = 0; left < PROMPTS; left++) {
                 jack[left] = siDelta(base, inst, without(left));
             }
+            tally.add(boot, point, jack, truth);
+        }
+        return tally.coverage("specialization index delta", dataSets, resamples);
+    }
+
+    /** Counts, over the data sets, how often each 95% interval contains the truth, and sums their widths. */
+    private static final class Tally {
+        private int inPercentile;
+        private int inBca;
+        private double percentileWidth;
+        private double bcaWidth;
+
+        void add(double[] boot, double point, double[] jack, double truth) {
             Uncertainty.Interval pct = Bca.percentile(boot, 0.95);
             Uncertainty.Interval bca = Bca.interval(boot, point, jack, 0.95);
-            inPct += pct.contains(truth) ? 1 : 0;
+            inPercentile += pct.contains(truth) ? 1 : 0;
             inBca += bca.contains(truth) ? 1 : 0;
-            wPct += pct.high() - pct.low();
-            wBca += bca.high() - bca.low();
+            percentileWidth += pct.high() - pct.low();
+            bcaWidth += bca.high() - bca.low();
         }
-        return new Coverage("specialization index delta", dataSets, resamples, (double) inPct / dataSets,
-                (double) inBca / dataSets, wPct / dataSets, wBca / dataSets);
+
+        Coverage coverage(String statistic, int dataSets, int resamples) {
+            return new Coverage(statistic, dataSets, resamples, (double) inPercentile / dataSets, (double) inBca / dataSets,
+                    percentileWidth / dataSets, bcaWidth / dataSets);
+        }
     }
 
     private static double siDelta(double[][][] base, double[][][] inst, int[] index) {
