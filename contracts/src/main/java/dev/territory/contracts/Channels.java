@@ -15,4 +15,10 @@ public final class Channels {
     public static final String COMPLETED_OUT = "completed-out";
     public static final String FAILED_OUT = "failed-out";
     public static final String FAILED_IN = "failed-in";
+    /** Records a service cannot use, to {@link Topics#DEAD_LETTER} with {@link DeadLetterHeaders}. */
+    public static final String DEAD_LETTER_OUT = "dead-letter-out";
+    /** Runs submitted over the report service's HTTP API, to {@link Topics#RUNS_REQUESTED}. */
+    public static final String API_REQUESTS_OUT = "api-requests-out";
+    /** Runs cancelled over the report service's HTTP API, as RunFailed to {@link Topics#RUNS_FAILED}. */
+    public static final String API_CANCEL_OUT = "api-cancel-out";
 }

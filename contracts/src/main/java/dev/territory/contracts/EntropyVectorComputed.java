@@ -53,6 +53,7 @@ public record EntropyVectorComputed(
 
     /** The protocols a reduction may be keyed by. */
     public static final List<String> PROTOCOLS = List.of("e11-v3", "masked", "attendable");
+
     public static final String SINK_MASS = "sink_mass";
     public static final String ROW_ENTROPY = "row_entropy";
     private static final Set<String> REDUCTION_KEYS;
@@ -93,7 +94,8 @@ public record EntropyVectorComputed(
         Fields.positive(E, "numHeads", numHeads);
         Fields.positive(E, "numKvHeads", numKvHeads);
         if (numHeads % numKvHeads != 0) {
-            throw new IllegalArgumentException(E + ": numKvHeads " + numKvHeads + " does not divide numHeads " + numHeads);
+            throw new IllegalArgumentException(
+                    E + ": numKvHeads " + numKvHeads + " does not divide numHeads " + numHeads);
         }
         Fields.required(E, "dtype", dtype);
         Fields.required(E, "protocol", protocol);
@@ -109,24 +111,76 @@ public record EntropyVectorComputed(
     }
 
     /** Builds the event with its deterministic id: a recomputed vector has the id of the first one. */
-    public static EntropyVectorComputed of(String runId, Role role, int seed, List<Integer> seeds, int promptIndex,
-            int promptCount, int tokenCount, String modelType, int numKvHeads, String dtype, String protocol,
-            String engineVersion, float[][] entropies) {
-        return of(runId, role, seed, seeds, promptIndex, promptCount, tokenCount, modelType, numKvHeads, dtype, protocol,
-                engineVersion, entropies, Map.of());
+    public static EntropyVectorComputed of(
+            String runId,
+            Role role,
+            int seed,
+            List<Integer> seeds,
+            int promptIndex,
+            int promptCount,
+            int tokenCount,
+            String modelType,
+            int numKvHeads,
+            String dtype,
+            String protocol,
+            String engineVersion,
+            float[][] entropies) {
+        return of(
+                runId,
+                role,
+                seed,
+                seeds,
+                promptIndex,
+                promptCount,
+                tokenCount,
+                modelType,
+                numKvHeads,
+                dtype,
+                protocol,
+                engineVersion,
+                entropies,
+                Map.of());
     }
 
     /** As above, with the other reductions of the same pass ({@code [numLayers][numHeads]} each, keyed as {@link #reductions()}). */
-    public static EntropyVectorComputed of(String runId, Role role, int seed, List<Integer> seeds, int promptIndex,
-            int promptCount, int tokenCount, String modelType, int numKvHeads, String dtype, String protocol,
-            String engineVersion, float[][] entropies, Map<String, float[][]> reductions) {
+    public static EntropyVectorComputed of(
+            String runId,
+            Role role,
+            int seed,
+            List<Integer> seeds,
+            int promptIndex,
+            int promptCount,
+            int tokenCount,
+            String modelType,
+            int numKvHeads,
+            String dtype,
+            String protocol,
+            String engineVersion,
+            float[][] entropies,
+            Map<String, float[][]> reductions) {
         Map<String, String> encoded = new LinkedHashMap<>();
         reductions.forEach((k, v) -> encoded.put(k, Float32Codec.encode(v)));
         return new EntropyVectorComputed(
-                Fields.deterministicId("vector", runId, role.id(), Integer.toString(seed), Integer.toString(promptIndex)),
-                SCHEMA_VERSION, Instant.now(), runId, role, seed, seeds, promptIndex, promptCount, tokenCount,
-                modelType, entropies.length, entropies.length == 0 ? 0 : entropies[0].length, numKvHeads, dtype,
-                protocol, engineVersion, Float32Codec.encode(entropies), encoded);
+                Fields.deterministicId(
+                        "vector", runId, role.id(), Integer.toString(seed), Integer.toString(promptIndex)),
+                SCHEMA_VERSION,
+                Instant.now(),
+                runId,
+                role,
+                seed,
+                seeds,
+                promptIndex,
+                promptCount,
+                tokenCount,
+                modelType,
+                entropies.length,
+                entropies.length == 0 ? 0 : entropies[0].length,
+                numKvHeads,
+                dtype,
+                protocol,
+                engineVersion,
+                Float32Codec.encode(entropies),
+                encoded);
     }
 
     /** One reduction as {@code [numLayers][numHeads]}, or null when the vector does not carry it. */

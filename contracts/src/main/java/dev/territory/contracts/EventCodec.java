@@ -41,6 +41,7 @@ public final class EventCodec {
             Map.entry("RunProgress", RunProgress.class),
             Map.entry("SeedMetricsComputed", SeedMetricsComputed.class),
             Map.entry("RoleMetricsComputed", RoleMetricsComputed.class),
+            Map.entry("RunStatisticsComputed", RunStatisticsComputed.class),
             Map.entry("RunCompleted", RunCompleted.class),
             Map.entry("RunFailed", RunFailed.class));
 
@@ -55,7 +56,8 @@ public final class EventCodec {
         try {
             return MAPPER.writerFor(TerritoryEvent.class).writeValueAsBytes(event);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write " + event.getClass().getSimpleName() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot write " + event.getClass().getSimpleName() + ": " + e.getMessage(), e);
         }
     }
 
@@ -89,7 +91,11 @@ public final class EventCodec {
         try {
             tree = MAPPER.readTree(json);
         } catch (IOException e) {
-            throw new EventFormatException("not JSON: " + firstLine(e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()), e);
+            throw new EventFormatException(
+                    "not JSON: "
+                            + firstLine(
+                                    e instanceof JsonProcessingException j ? j.getOriginalMessage() : e.getMessage()),
+                    e);
         }
         if (tree == null || !tree.isObject()) {
             throw new EventFormatException("not a JSON object");
@@ -108,8 +114,8 @@ public final class EventCodec {
             throw new EventFormatException(type + ": missing field 'schemaVersion'");
         }
         if (!version.canConvertToExactIntegral() || version.asInt() != TerritoryEvent.SCHEMA_VERSION) {
-            throw new EventFormatException(type + ": unsupported schemaVersion " + version
-                    + " (this build reads " + TerritoryEvent.SCHEMA_VERSION + ")");
+            throw new EventFormatException(type + ": unsupported schemaVersion " + version + " (this build reads "
+                    + TerritoryEvent.SCHEMA_VERSION + ")");
         }
         requirePrimitives(type, cls, tree);
         return bind(type, () -> MAPPER.treeToValue(tree, TerritoryEvent.class));
@@ -129,7 +135,8 @@ public final class EventCodec {
         } catch (UnrecognizedPropertyException e) {
             throw new EventFormatException(type + ": unknown field '" + e.getPropertyName() + "'", e);
         } catch (JsonProcessingException e) {
-            String path = e instanceof com.fasterxml.jackson.databind.JsonMappingException m ? m.getPathReference() : "";
+            String path =
+                    e instanceof com.fasterxml.jackson.databind.JsonMappingException m ? m.getPathReference() : "";
             throw new EventFormatException(type + ": " + firstLine(e.getOriginalMessage()) + " at " + path, e);
         } catch (IllegalArgumentException e) {
             throw new EventFormatException(type + ": " + e.getMessage(), e);
@@ -211,7 +218,8 @@ public final class EventCodec {
                 String field = parser.currentName();
                 com.fasterxml.jackson.core.JsonToken value = parser.nextToken();
                 if ("type".equals(field)) {
-                    return value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING ? Optional.of(parser.getText())
+                    return value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING
+                            ? Optional.of(parser.getText())
                             : Optional.empty();
                 }
                 parser.skipChildren();
@@ -226,7 +234,8 @@ public final class EventCodec {
     public static Optional<String> runIdOf(byte[] json) {
         try {
             JsonNode runId = MAPPER.readTree(json).get("runId");
-            return runId != null && runId.isTextual() && !runId.asText().isBlank() ? Optional.of(runId.asText())
+            return runId != null && runId.isTextual() && !runId.asText().isBlank()
+                    ? Optional.of(runId.asText())
                     : Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty();

@@ -14,8 +14,8 @@ public final class Float32Codec {
         ByteBuffer buffer = ByteBuffer.allocate(rows * cols * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         for (int r = 0; r < rows; r++) {
             if (matrix[r].length != cols) {
-                throw new IllegalArgumentException("ragged matrix: row " + r + " has " + matrix[r].length
-                        + " values, row 0 has " + cols);
+                throw new IllegalArgumentException(
+                        "ragged matrix: row " + r + " has " + matrix[r].length + " values, row 0 has " + cols);
             }
             for (float v : matrix[r]) {
                 buffer.putInt(Float.floatToRawIntBits(v));

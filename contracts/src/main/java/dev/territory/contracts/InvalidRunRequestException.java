@@ -4,14 +4,8 @@ import java.util.List;
 
 /** A request that decodes but cannot be run; the message lists every problem found. */
 public class InvalidRunRequestException extends IllegalArgumentException {
-    private final List<String> problems;
 
     public InvalidRunRequestException(String runId, List<String> problems) {
         super("run " + runId + ": invalid request: " + String.join("; ", problems));
-        this.problems = List.copyOf(problems);
-    }
-
-    public List<String> problems() {
-        return problems;
     }
 }

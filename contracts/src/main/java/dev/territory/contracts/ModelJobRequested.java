@@ -19,14 +19,19 @@ public record ModelJobRequested(
         Fields.required("ModelJobRequested", "role", role);
         Fields.required("ModelJobRequested", "request", request);
         if (!runId.equals(request.runId())) {
-            throw new IllegalArgumentException("ModelJobRequested: runId " + runId + " differs from its request's "
-                    + request.runId());
+            throw new IllegalArgumentException(
+                    "ModelJobRequested: runId " + runId + " differs from its request's " + request.runId());
         }
     }
 
     /** The job of {@code role}; its id is derived from the request's, so a replayed request makes the same job. */
     public static ModelJobRequested of(RunRequested request, Role role) {
-        return new ModelJobRequested(Fields.deterministicId("job", request.eventId(), role.id()), SCHEMA_VERSION,
-                Instant.now(), request.runId(), role, request);
+        return new ModelJobRequested(
+                Fields.deterministicId("job", request.eventId(), role.id()),
+                SCHEMA_VERSION,
+                Instant.now(),
+                request.runId(),
+                role,
+                request);
     }
 }

@@ -11,6 +11,11 @@ public record ModelShape(String modelType, int numLayers, int numHeads, int numK
 
     /** "MHA", "MQA" or "GQA". */
     public String attentionKind() {
+        return attentionKind(numHeads, numKvHeads);
+    }
+
+    /** "MHA" (one KV head per query head), "MQA" (one KV head for all) or "GQA" (groups in between). */
+    public static String attentionKind(int numHeads, int numKvHeads) {
         return numKvHeads == numHeads ? "MHA" : numKvHeads == 1 ? "MQA" : "GQA";
     }
 }

@@ -55,9 +55,8 @@ public final class PromptSets {
     public static void verify(List<String> prompts, String expectedMd5) {
         String actual = md5(prompts);
         if (!actual.equalsIgnoreCase(expectedMd5)) {
-            throw new IllegalArgumentException(
-                    "prompt integrity error: expected MD5 " + expectedMd5 + ", got " + actual
-                            + " for " + prompts.size() + " prompts");
+            throw new IllegalArgumentException("prompt integrity error: expected MD5 " + expectedMd5 + ", got " + actual
+                    + " for " + prompts.size() + " prompts");
         }
     }
 }

@@ -30,8 +30,16 @@ public record RunCompleted(
         files = List.copyOf(Fields.required("RunCompleted", "files", files));
     }
 
-    public static RunCompleted of(String runId, String verdict, boolean invariant, String resultsUri, List<String> files) {
-        return new RunCompleted(Fields.deterministicId("completed", runId), SCHEMA_VERSION, Instant.now(), runId,
-                verdict, invariant, resultsUri, files);
+    public static RunCompleted of(
+            String runId, String verdict, boolean invariant, String resultsUri, List<String> files) {
+        return new RunCompleted(
+                Fields.deterministicId("completed", runId),
+                SCHEMA_VERSION,
+                Instant.now(),
+                runId,
+                verdict,
+                invariant,
+                resultsUri,
+                files);
     }
 }

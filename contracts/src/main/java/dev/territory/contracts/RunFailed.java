@@ -8,7 +8,8 @@ import java.time.Instant;
  * @param service which service gave up (inference-service, metrics-service, report-service)
  * @param reason what is wrong, in words, naming the file or field
  */
-public record RunFailed(String eventId, int schemaVersion, Instant occurredAt, String runId, String service, String reason)
+public record RunFailed(
+        String eventId, int schemaVersion, Instant occurredAt, String runId, String service, String reason)
         implements TerritoryEvent {
 
     public RunFailed {

@@ -28,7 +28,14 @@ public record RunProgress(
         String message)
         implements TerritoryEvent {
 
-    public enum Stage { ACCEPTED, LOADING, LOADED, COMPUTING, MODEL_DONE, METRICS }
+    public enum Stage {
+        ACCEPTED,
+        LOADING,
+        LOADED,
+        COMPUTING,
+        MODEL_DONE,
+        METRICS
+    }
 
     public RunProgress {
         Fields.header("RunProgress", eventId, schemaVersion, occurredAt, runId);
@@ -37,8 +44,9 @@ public record RunProgress(
         Fields.nonNegative("RunProgress", "total", total);
     }
 
-    public static RunProgress of(String runId, Role role, Integer seed, Stage stage, int done, int total, String message) {
-        return new RunProgress(Fields.randomId(), SCHEMA_VERSION, Instant.now(), runId, role, seed, stage, done, total,
-                message);
+    public static RunProgress of(
+            String runId, Role role, Integer seed, Stage stage, int done, int total, String message) {
+        return new RunProgress(
+                Fields.randomId(), SCHEMA_VERSION, Instant.now(), runId, role, seed, stage, done, total, message);
     }
 }

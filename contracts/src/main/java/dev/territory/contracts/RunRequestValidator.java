@@ -57,10 +57,12 @@ public final class RunRequestValidator {
             problems.add("maxLength " + r.maxLength() + " is above the limit " + MAX_LENGTH_LIMIT);
         }
         if (!KNOWN_DTYPES.contains(r.dtype())) {
-            problems.add("unknown dtype '" + r.dtype() + "' (known: " + String.join(", ", KNOWN_DTYPES.stream().sorted().toList()) + ")");
+            problems.add("unknown dtype '" + r.dtype() + "' (known: "
+                    + String.join(", ", KNOWN_DTYPES.stream().sorted().toList()) + ")");
         }
         if (!KNOWN_PROTOCOLS.contains(r.protocol())) {
-            problems.add("unknown protocol '" + r.protocol() + "' (known: " + String.join(", ", KNOWN_PROTOCOLS.stream().sorted().toList()) + ")");
+            problems.add("unknown protocol '" + r.protocol() + "' (known: "
+                    + String.join(", ", KNOWN_PROTOCOLS.stream().sorted().toList()) + ")");
         }
         checkPrompts(r.prompts(), problems);
         if (!RunRequested.E11_MISTRAL_REFERENCE.equals(r.reference())) {
@@ -100,15 +102,23 @@ public final class RunRequestValidator {
         } else {
             for (String part : parts) {
                 if (!HUB_ID_PART.matcher(part).matches() || part.contains("--") || part.contains("..")) {
-                    problems.add(role.id() + ": '" + part + "' in hubId '" + id + "' must be 1 to 96 characters of letters, "
-                            + "digits, '_', '.', '-', without '--' or '..', not starting or ending with '-' or '.'");
+                    problems.add(
+                            role.id() + ": '" + part + "' in hubId '" + id + "' must be 1 to 96 characters of letters, "
+                                    + "digits, '_', '.', '-', without '--' or '..', not starting or ending with '-' or '.'");
                 }
             }
         }
         String rev = model.revision();
-        if (rev != null && (rev.isEmpty() || !HUB_REVISION.matcher(rev).matches() || rev.contains("..") || rev.startsWith("/")
-                || rev.endsWith("/") || rev.contains("//") || rev.endsWith(".lock"))) {
-            problems.add(role.id() + ": revision '" + rev + "' of hubId '" + id + "' is not a valid branch, tag or commit");
+        if (rev != null
+                && (rev.isEmpty()
+                        || !HUB_REVISION.matcher(rev).matches()
+                        || rev.contains("..")
+                        || rev.startsWith("/")
+                        || rev.endsWith("/")
+                        || rev.contains("//")
+                        || rev.endsWith(".lock"))) {
+            problems.add(
+                    role.id() + ": revision '" + rev + "' of hubId '" + id + "' is not a valid branch, tag or commit");
         }
     }
 

@@ -40,6 +40,7 @@ public record RunRequested(
     public static final String DEFAULT_EXPERIMENT = "E11-T";
     /** The notebook's dtype ({@code torch_dtype=torch.bfloat16}), emulated by the engine. */
     public static final String DEFAULT_DTYPE = "bfloat16";
+
     public static final String DEFAULT_PROTOCOL = "e11-v3";
 
     public RunRequested {
@@ -57,38 +58,105 @@ public record RunRequested(
 
     /** A new request with a fresh event id and the notebook's defaults. */
     public static RunRequested of(String runId, ModelRef base, ModelRef instruct) {
-        return new RunRequested(Fields.randomId(), SCHEMA_VERSION, Instant.now(), runId, null, base, instruct,
-                null, null, null, null, null, null);
+        return new RunRequested(
+                Fields.randomId(),
+                SCHEMA_VERSION,
+                Instant.now(),
+                runId,
+                null,
+                base,
+                instruct,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null);
     }
 
     public RunRequested withSeeds(List<Integer> newSeeds) {
-        return new RunRequested(eventId, schemaVersion, occurredAt, runId, experiment, base, instruct, prompts,
-                newSeeds, maxLength, dtype, protocol, reference);
+        return new RunRequested(
+                eventId,
+                schemaVersion,
+                occurredAt,
+                runId,
+                experiment,
+                base,
+                instruct,
+                prompts,
+                newSeeds,
+                maxLength,
+                dtype,
+                protocol,
+                reference);
     }
 
     public RunRequested withMaxLength(int newMaxLength) {
-        return new RunRequested(eventId, schemaVersion, occurredAt, runId, experiment, base, instruct, prompts,
-                seeds, newMaxLength, dtype, protocol, reference);
+        return new RunRequested(
+                eventId,
+                schemaVersion,
+                occurredAt,
+                runId,
+                experiment,
+                base,
+                instruct,
+                prompts,
+                seeds,
+                newMaxLength,
+                dtype,
+                protocol,
+                reference);
     }
 
     public RunRequested withPrompts(PromptSpec newPrompts) {
-        return new RunRequested(eventId, schemaVersion, occurredAt, runId, experiment, base, instruct, newPrompts,
-                seeds, maxLength, dtype, protocol, reference);
+        return new RunRequested(
+                eventId,
+                schemaVersion,
+                occurredAt,
+                runId,
+                experiment,
+                base,
+                instruct,
+                newPrompts,
+                seeds,
+                maxLength,
+                dtype,
+                protocol,
+                reference);
     }
 
     public RunRequested withReference(String newReference) {
-        return new RunRequested(eventId, schemaVersion, occurredAt, runId, experiment, base, instruct, prompts,
-                seeds, maxLength, dtype, protocol, newReference);
+        return new RunRequested(
+                eventId,
+                schemaVersion,
+                occurredAt,
+                runId,
+                experiment,
+                base,
+                instruct,
+                prompts,
+                seeds,
+                maxLength,
+                dtype,
+                protocol,
+                newReference);
     }
 
     public RunRequested withDtype(String newDtype) {
-        return new RunRequested(eventId, schemaVersion, occurredAt, runId, experiment, base, instruct, prompts,
-                seeds, maxLength, newDtype, protocol, reference);
-    }
-
-    public RunRequested withExperiment(String newExperiment) {
-        return new RunRequested(eventId, schemaVersion, occurredAt, runId, newExperiment, base, instruct, prompts,
-                seeds, maxLength, dtype, protocol, reference);
+        return new RunRequested(
+                eventId,
+                schemaVersion,
+                occurredAt,
+                runId,
+                experiment,
+                base,
+                instruct,
+                prompts,
+                seeds,
+                maxLength,
+                newDtype,
+                protocol,
+                reference);
     }
 
     public ModelRef model(Role role) {

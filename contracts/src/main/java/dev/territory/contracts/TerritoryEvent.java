@@ -17,12 +17,21 @@ import java.time.Instant;
     @JsonSubTypes.Type(value = ModelLoaded.class, name = "ModelLoaded"),
     @JsonSubTypes.Type(value = SeedMetricsComputed.class, name = "SeedMetricsComputed"),
     @JsonSubTypes.Type(value = RoleMetricsComputed.class, name = "RoleMetricsComputed"),
+    @JsonSubTypes.Type(value = RunStatisticsComputed.class, name = "RunStatisticsComputed"),
     @JsonSubTypes.Type(value = RunCompleted.class, name = "RunCompleted"),
     @JsonSubTypes.Type(value = RunFailed.class, name = "RunFailed"),
 })
 public sealed interface TerritoryEvent
-        permits RunRequested, ModelJobRequested, EntropyVectorComputed, RunProgress, ModelLoaded, SeedMetricsComputed,
-                RoleMetricsComputed, RunCompleted, RunFailed {
+        permits RunRequested,
+                ModelJobRequested,
+                EntropyVectorComputed,
+                RunProgress,
+                ModelLoaded,
+                SeedMetricsComputed,
+                RoleMetricsComputed,
+                RunStatisticsComputed,
+                RunCompleted,
+                RunFailed {
 
     /** Schema version every event of this module writes; readers accept exactly this one. */
     int SCHEMA_VERSION = 1;

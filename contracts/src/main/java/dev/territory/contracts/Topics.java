@@ -23,7 +23,7 @@ public final class Topics {
     public static final String RUNS_COMPLETED = "territory.runs.completed";
     /** {@link RunFailed}, key runId. */
     public static final String RUNS_FAILED = "territory.runs.failed";
-    /** Events that cannot be processed, with the reason in headers (issue 7). */
+    /** Events that cannot be processed, with the reason in headers. */
     public static final String DEAD_LETTER = "territory.dead-letter";
 
     /** A topic to create and how many partitions it gets. */
