@@ -24,11 +24,6 @@ public enum ComputeDtype {
         return id;
     }
 
-    /** The name as PyTorch writes it, e.g. {@code torch.bfloat16}. */
-    public String torchName() {
-        return "torch." + id;
-    }
-
     /**
      * Bytes a weight takes once loaded: 4 for every dtype, since bfloat16 and float16 weights are
      * held as float32 arrays of rounded values.

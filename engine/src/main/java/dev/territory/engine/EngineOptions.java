@@ -19,7 +19,11 @@ import java.util.List;
  *     (default) measures them: on CUDA the free memory minus a reserve for activations, on the CPU
  *     unlimited
  */
-public record EngineOptions(String device, ComputeDtype computeDtype, long memoryBudgetBytes, int chunkSizeOverride,
+public record EngineOptions(
+        String device,
+        ComputeDtype computeDtype,
+        long memoryBudgetBytes,
+        int chunkSizeOverride,
         List<Long> deviceCapacities) {
 
     /** 256 MiB for one layer's attention scores. */

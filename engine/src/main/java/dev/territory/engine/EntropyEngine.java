@@ -41,7 +41,9 @@ public final class EntropyEngine implements AutoCloseable {
         this.devices = DeviceSetting.resolve(options.device(), engine::getGpuCount);
         if (options.device().trim().equalsIgnoreCase("auto")) {
             if (devices.get(0).cuda()) {
-                LOG.info("device setting auto: {}", devices.stream().map(LogicalDevice::name).toList());
+                LOG.info(
+                        "device setting auto: {}",
+                        devices.stream().map(LogicalDevice::name).toList());
             } else {
                 LOG.warn("device setting auto: no CUDA GPU visible, running on the cpu");
             }

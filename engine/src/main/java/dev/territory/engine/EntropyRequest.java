@@ -13,8 +13,8 @@ import java.util.Set;
  * @param compareProtocols further protocols to reduce the same attention to, from the same forward pass
  *     ({@link PromptEntropies#protocols}); empty for none
  */
-public record EntropyRequest(int maxLength, Protocol protocol, int batchSize, boolean rowEntropies,
-        Set<Protocol> compareProtocols) {
+public record EntropyRequest(
+        int maxLength, Protocol protocol, int batchSize, boolean rowEntropies, Set<Protocol> compareProtocols) {
 
     public EntropyRequest(int maxLength, Protocol protocol, int batchSize, boolean rowEntropies) {
         this(maxLength, protocol, batchSize, rowEntropies, Set.of());
@@ -35,7 +35,8 @@ public record EntropyRequest(int maxLength, Protocol protocol, int batchSize, bo
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
         }
-        compareProtocols = compareProtocols == null || compareProtocols.isEmpty() ? Set.of()
+        compareProtocols = compareProtocols == null || compareProtocols.isEmpty()
+                ? Set.of()
                 : Set.copyOf(EnumSet.copyOf(compareProtocols));
     }
 

@@ -16,7 +16,12 @@ import java.util.Map;
  *     under each compared one, from the same pass; empty otherwise
  */
 public record PromptEntropies(
-        int promptIndex, int[] inputIds, int[] attentionMask, float[][] entropies, float[][] sinkMass, float[][] rowEntropy,
+        int promptIndex,
+        int[] inputIds,
+        int[] attentionMask,
+        float[][] entropies,
+        float[][] sinkMass,
+        float[][] rowEntropy,
         Map<Protocol, ProtocolReduction> protocols) {
 
     public PromptEntropies(int promptIndex, int[] inputIds, int[] attentionMask, float[][] entropies) {
@@ -24,7 +29,12 @@ public record PromptEntropies(
     }
 
     public PromptEntropies(
-            int promptIndex, int[] inputIds, int[] attentionMask, float[][] entropies, float[][] sinkMass, float[][] rowEntropy) {
+            int promptIndex,
+            int[] inputIds,
+            int[] attentionMask,
+            float[][] entropies,
+            float[][] sinkMass,
+            float[][] rowEntropy) {
         this(promptIndex, inputIds, attentionMask, entropies, sinkMass, rowEntropy, Map.of());
     }
 

@@ -27,10 +27,16 @@ class BFloat16ParityTest {
     @CsvSource({"llama3-calm, base", "llama3-calm, instruct", "mistral-calm, base", "mistral-calm, instruct"})
     void withinHfsOwnBfloat16Envelope(String pair, String role) throws Exception {
         ObjectMapper json = new ObjectMapper();
-        JsonNode ref = json.readTree(TestData.fixtures().resolve("reference/" + pair + ".bfloat16.json").toFile()).get(role);
-        JsonNode variants = json.readTree(TestData.fixtures().resolve("reference/envelope/" + pair + ".envelope.json").toFile())
+        JsonNode ref = json.readTree(TestData.fixtures()
+                        .resolve("reference/" + pair + ".bfloat16.json")
+                        .toFile())
+                .get(role);
+        JsonNode variants = json.readTree(TestData.fixtures()
+                        .resolve("reference/envelope/" + pair + ".envelope.json")
+                        .toFile())
                 .get("variants");
-        double[] envelope = spread(variants.get("gpu16b").get(role).get("per_prompt_entropies"),
+        double[] envelope = spread(
+                variants.get("gpu16b").get(role).get("per_prompt_entropies"),
                 variants.get("cpu16b").get(role).get("per_prompt_entropies")); // {max, mean}
         List<PromptEntropies> got;
         try (LoadedModel model = ENGINE.get().load(TestData.model(pair + "-" + role))) {
@@ -43,8 +49,11 @@ class BFloat16ParityTest {
         int cases = 0;
         for (int p = 0; p < got.size(); p++) {
             JsonNode tokens = ref.get("tokens").get(p);
-            assertThat(got.get(p).inputIds()).as("input_ids of prompt %d", p).containsExactly(FixtureParityTest.ints(tokens.get("input_ids")));
-            assertThat(got.get(p).attentionMask()).as("mask of prompt %d", p)
+            assertThat(got.get(p).inputIds())
+                    .as("input_ids of prompt %d", p)
+                    .containsExactly(FixtureParityTest.ints(tokens.get("input_ids")));
+            assertThat(got.get(p).attentionMask())
+                    .as("mask of prompt %d", p)
                     .containsExactly(FixtureParityTest.ints(tokens.get("attention_mask")));
             JsonNode want = ref.get("seeds").get(0).get("per_prompt_entropies").get(p);
             float[][] e = got.get(p).entropies();
@@ -54,15 +63,24 @@ class BFloat16ParityTest {
                     worst = Math.max(worst, d);
                     total += d;
                     cases++;
-                    worstCpu = Math.max(worstCpu, Math.abs(e[l][h]
-                            - variants.get("cpu16b").get(role).get("per_prompt_entropies").get(p).get(l).get(h).asDouble()));
+                    worstCpu = Math.max(
+                            worstCpu,
+                            Math.abs(e[l][h]
+                                    - variants.get("cpu16b")
+                                            .get(role)
+                                            .get("per_prompt_entropies")
+                                            .get(p)
+                                            .get(l)
+                                            .get(h)
+                                            .asDouble()));
                 }
             }
         }
         double mean = total / cases;
-        System.out.printf("bfloat16 parity %s %s: max |diff| %.3e (HF gpu16b vs cpu16b %.3e, ratio %.2f), mean |diff| %.3e"
-                + " (HF %.3e, ratio %.2f); max |diff| to HF's CPU bfloat16 run %.3e%n", pair, role, worst, envelope[0],
-                worst / envelope[0], mean, envelope[1], mean / envelope[1], worstCpu);
+        System.out.printf(
+                "bfloat16 parity %s %s: max |diff| %.3e (HF gpu16b vs cpu16b %.3e, ratio %.2f), mean |diff| %.3e"
+                        + " (HF %.3e, ratio %.2f); max |diff| to HF's CPU bfloat16 run %.3e%n",
+                pair, role, worst, envelope[0], worst / envelope[0], mean, envelope[1], mean / envelope[1], worstCpu);
         assertThat(worst).as("max |entropy - %s.bfloat16.json %s|", pair, role).isLessThanOrEqualTo(1.5 * envelope[0]);
         assertThat(mean).as("mean |entropy - %s.bfloat16.json %s|", pair, role).isLessThanOrEqualTo(2 * envelope[1]);
     }
@@ -75,7 +93,8 @@ class BFloat16ParityTest {
         for (int p = 0; p < a.size(); p++) {
             for (int l = 0; l < a.get(p).size(); l++) {
                 for (int h = 0; h < a.get(p).get(l).size(); h++) {
-                    double d = Math.abs(a.get(p).get(l).get(h).asDouble() - b.get(p).get(l).get(h).asDouble());
+                    double d = Math.abs(a.get(p).get(l).get(h).asDouble()
+                            - b.get(p).get(l).get(h).asDouble());
                     max = Math.max(max, d);
                     total += d;
                     n++;

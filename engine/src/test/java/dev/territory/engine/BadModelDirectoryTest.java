@@ -64,7 +64,7 @@ class BadModelDirectoryTest {
     @Test
     void validDirectoryLoads() throws Exception {
         try (LoadedModel m = ENGINE.get().load(valid())) {
-            assertThat(m.architecture().numLayers()).isEqualTo(1);
+            assertThat(m.config().numLayers()).isEqualTo(1);
             assertThat(m.weightFiles()).extracting(WeightFile::name).containsExactly("model.safetensors");
             assertThat(m.weightFiles().get(0).sha256()).hasSize(64);
         }
@@ -87,7 +87,8 @@ class BadModelDirectoryTest {
     @Test
     void unsupportedModelType() throws Exception {
         loading(editConfig(c -> c.put("model_type", "gemma")))
-                .hasMessageContaining("config.json").hasMessageContaining("'gemma'")
+                .hasMessageContaining("config.json")
+                .hasMessageContaining("'gemma'")
                 .hasMessageContaining("llama, mistral, qwen2");
     }
 
@@ -105,9 +106,13 @@ class BadModelDirectoryTest {
 
     @Test
     void unsupportedRopeType() throws Exception {
-        loading(editConfig(c -> c.putObject("rope_scaling").put("rope_type", "yarn").put("factor", 4.0)))
-                .hasMessageContaining("rope type 'yarn'").hasMessageContaining("default, llama3");
-        loading(editConfig(c -> c.putObject("rope_parameters").put("rope_type", "linear").put("rope_theta", 1e4)))
+        loading(editConfig(c ->
+                        c.putObject("rope_scaling").put("rope_type", "yarn").put("factor", 4.0)))
+                .hasMessageContaining("rope type 'yarn'")
+                .hasMessageContaining("default, llama3");
+        loading(editConfig(c -> c.putObject("rope_parameters")
+                        .put("rope_type", "linear")
+                        .put("rope_theta", 1e4)))
                 .hasMessageContaining("rope type 'linear'");
     }
 
@@ -122,7 +127,8 @@ class BadModelDirectoryTest {
     void absurdHeaderLengthsAreRejectedFastWithoutAllocating() throws Exception {
         for (long len : new long[] {10L << 30, -1L}) {
             long start = System.nanoTime();
-            loading(rawSafetensors(len, "{}", 0)).hasMessageContaining("model.safetensors")
+            loading(rawSafetensors(len, "{}", 0))
+                    .hasMessageContaining("model.safetensors")
                     .hasMessageContaining("header length " + Long.toUnsignedString(len) + " is invalid");
             assertThat((System.nanoTime() - start) / 1e9).isLessThan(1.0);
         }
@@ -135,7 +141,8 @@ class BadModelDirectoryTest {
 
     @Test
     void headerNotJson() throws Exception {
-        loading(rawSafetensors(10, "{\"a\": [1, ", 0)).hasMessageContaining("model.safetensors")
+        loading(rawSafetensors(10, "{\"a\": [1, ", 0))
+                .hasMessageContaining("model.safetensors")
                 .hasMessageContaining("header is not valid JSON");
     }
 
@@ -143,13 +150,16 @@ class BadModelDirectoryTest {
     void duplicateTensorNames() throws Exception {
         String t = "{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}";
         String h = "{\"x\":" + t + ",\"x\":" + t + "}";
-        loading(rawSafetensors(h.length(), h, 4)).hasMessageContaining("model.safetensors").hasMessageContaining("Duplicate field 'x'");
+        loading(rawSafetensors(h.length(), h, 4))
+                .hasMessageContaining("model.safetensors")
+                .hasMessageContaining("Duplicate field 'x'");
     }
 
     @Test
     void offsetsOutsideTheDataArea() throws Exception {
         String h = "{\"x\":{\"dtype\":\"F32\",\"shape\":[4],\"data_offsets\":[0,16]}}";
-        loading(rawSafetensors(h.length(), h, 8)).hasMessageContaining("tensor 'x'")
+        loading(rawSafetensors(h.length(), h, 8))
+                .hasMessageContaining("tensor 'x'")
                 .hasMessageContaining("outside the data area of 8 bytes");
     }
 
@@ -157,14 +167,17 @@ class BadModelDirectoryTest {
     void overlappingTensors() throws Exception {
         String h = "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
                 + "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}";
-        loading(rawSafetensors(h.length(), h, 12)).hasMessageContaining("'a'").hasMessageContaining("'b'")
+        loading(rawSafetensors(h.length(), h, 12))
+                .hasMessageContaining("'a'")
+                .hasMessageContaining("'b'")
                 .hasMessageContaining("overlap");
     }
 
     @Test
     void shapeDisagreesWithByteSpan() throws Exception {
         String h = "{\"x\":{\"dtype\":\"BF16\",\"shape\":[3],\"data_offsets\":[0,8]}}";
-        loading(rawSafetensors(h.length(), h, 8)).hasMessageContaining("tensor 'x'")
+        loading(rawSafetensors(h.length(), h, 8))
+                .hasMessageContaining("tensor 'x'")
                 .hasMessageContaining("is 6 bytes but data_offsets span 8 bytes");
     }
 
@@ -177,7 +190,9 @@ class BadModelDirectoryTest {
         int at = s.indexOf("\"F32\"");
         bytes[at + 1] = 'I';
         Files.write(dir.resolve("model.safetensors"), bytes);
-        loading(dir).hasMessageContaining("model.safetensors").hasMessageContaining("dtype I32")
+        loading(dir)
+                .hasMessageContaining("model.safetensors")
+                .hasMessageContaining("dtype I32")
                 .hasMessageContaining("F32, BF16, F16");
     }
 
@@ -191,7 +206,8 @@ class BadModelDirectoryTest {
     @Test
     void tensorWithWrongShape() throws Exception {
         loading(editConfig(c -> c.put("intermediate_size", 100)))
-                .hasMessageContaining("tensor 'model.layers.0.mlp.gate_proj.weight' has shape [96, 64], expected [100, 64]");
+                .hasMessageContaining(
+                        "tensor 'model.layers.0.mlp.gate_proj.weight' has shape [96, 64], expected [100, 64]");
     }
 
     @Test
@@ -201,7 +217,9 @@ class BadModelDirectoryTest {
         Path dir = valid(s);
         Path index = dir.resolve("model.safetensors.index.json");
         Files.writeString(index, Files.readString(index).replace("model-00002-of-00002", "../outside"));
-        loading(dir).hasMessageContaining("model.safetensors.index.json").hasMessageContaining("'../outside.safetensors' escapes");
+        loading(dir)
+                .hasMessageContaining("model.safetensors.index.json")
+                .hasMessageContaining("'../outside.safetensors' escapes");
     }
 
     @Test
@@ -221,10 +239,15 @@ class BadModelDirectoryTest {
         s.shards = 2;
         Path dir = valid(s);
         Path index = dir.resolve("model.safetensors.index.json");
-        Files.writeString(index, Files.readString(index).replace(
-                "\"model.embed_tokens.weight\":\"model-00001-of-00002.safetensors\"",
-                "\"model.embed_tokens.weight\":\"model-00002-of-00002.safetensors\""));
-        loading(dir).hasMessageContaining("weight_map puts tensor 'model.embed_tokens.weight' in model-00002-of-00002.safetensors");
+        Files.writeString(
+                index,
+                Files.readString(index)
+                        .replace(
+                                "\"model.embed_tokens.weight\":\"model-00001-of-00002.safetensors\"",
+                                "\"model.embed_tokens.weight\":\"model-00002-of-00002.safetensors\""));
+        loading(dir)
+                .hasMessageContaining(
+                        "weight_map puts tensor 'model.embed_tokens.weight' in model-00002-of-00002.safetensors");
     }
 
     @Test
@@ -237,9 +260,64 @@ class BadModelDirectoryTest {
     @Test
     void truncatedWeightFile() throws Exception {
         Path dir = valid();
-        try (RandomAccessFile f = new RandomAccessFile(dir.resolve("model.safetensors").toFile(), "rw")) {
+        try (RandomAccessFile f =
+                new RandomAccessFile(dir.resolve("model.safetensors").toFile(), "rw")) {
             f.setLength(f.length() - 4);
         }
         loading(dir).hasMessageContaining("model.safetensors").hasMessageContaining("outside the data area");
+    }
+
+    /** A copy of the llama3-gqa-base fixture (a real tokenizer, F32 weights). */
+    private Path fixtureCopy() throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve("fixture"));
+        try (var files = Files.list(TestData.model("llama3-gqa-base"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dir.resolve(f.getFileName()));
+            }
+        }
+        return dir;
+    }
+
+    @Test
+    void nonFiniteWeight() throws Exception {
+        Path dir = fixtureCopy();
+        Path file = dir.resolve("model.safetensors");
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            byte[] len = new byte[8];
+            f.readFully(len);
+            long headerLength =
+                    ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getLong();
+            byte[] header = new byte[(int) headerLength];
+            f.readFully(header);
+            long begin = new ObjectMapper()
+                    .readTree(header)
+                    .path("model.norm.weight")
+                    .path("data_offsets")
+                    .path(0)
+                    .asLong();
+            f.seek(8 + headerLength + begin + 4 * 3); // element 3
+            f.write(ByteBuffer.allocate(4)
+                    .order(ByteOrder.LITTLE_ENDIAN)
+                    .putFloat(Float.POSITIVE_INFINITY)
+                    .array());
+        }
+        loading(dir)
+                .hasMessage(
+                        file
+                                + ": tensor 'model.norm.weight' holds a non-finite value (Infinity) at element 3; refusing the model");
+    }
+
+    @Test
+    void catastrophicTokenizerRegex() throws Exception {
+        Path dir = fixtureCopy();
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode tok =
+                (ObjectNode) json.readTree(dir.resolve("tokenizer.json").toFile());
+        ((ObjectNode) tok.path("pre_tokenizer").path("pretokenizers").path(0).path("pattern")).put("Regex", "(a|aa)+$");
+        Files.writeString(dir.resolve("tokenizer.json"), json.writeValueAsString(tok));
+        loading(dir)
+                .hasMessage(
+                        dir.resolve("tokenizer.json") + ": regex at $.pre_tokenizer.pretokenizers[0].pattern.Regex"
+                                + " \"(a|aa)+$\" can backtrack catastrophically (a repeated group of alternatives); refusing the tokenizer");
     }
 }

@@ -69,10 +69,12 @@ class ChunkingAndBatchingTest {
         return run(options, batch, protocol, 128);
     }
 
-    static List<PromptEntropies> run(EngineOptions options, int batch, Protocol protocol, int maxLength) throws Exception {
+    static List<PromptEntropies> run(EngineOptions options, int batch, Protocol protocol, int maxLength)
+            throws Exception {
         try (EntropyEngine engine = EntropyEngine.create(options);
                 LoadedModel model = engine.load(TestData.model("llama3-gqa-base"))) {
-            return model.computeEntropies(PromptSets.STANDARD_10_V3, new EntropyRequest(maxLength, protocol, batch), null);
+            return model.computeEntropies(
+                    PromptSets.STANDARD_10_V3, new EntropyRequest(maxLength, protocol, batch), null);
         }
     }
 

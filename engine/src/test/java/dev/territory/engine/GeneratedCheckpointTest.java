@@ -33,10 +33,10 @@ class GeneratedCheckpointTest {
         s.ropeTheta = 1e6;
         s.slidingWindow = 4; // ignored: use_sliding_window is false
         check(s, 32, 4, arch -> {
-            assertThat(arch.modelType()).isEqualTo("qwen2");
-            assertThat(arch.tiedEmbeddings()).isTrue();
-            assertThat(arch.vocabSize()).isEqualTo(1100);
-            assertThat(arch.slidingWindow()).isNull();
+            assertThat(arch.config().modelType()).isEqualTo("qwen2");
+            assertThat(arch.config().tiedEmbeddings()).isTrue();
+            assertThat(arch.config().vocabSize()).isEqualTo(1100);
+            assertThat(arch.config().slidingWindow()).isNull();
         });
     }
 
@@ -47,7 +47,13 @@ class GeneratedCheckpointTest {
         s.heads = 12;
         s.kvHeads = 2;
         s.ropeType = "llama3";
-        check(s, 32, 3, arch -> assertThat(arch.attentionKind()).isEqualTo("GQA"));
+        check(
+                s,
+                32,
+                3,
+                arch -> assertThat(arch.describe("generated", "generated", null, f -> null)
+                                .attentionKind())
+                        .isEqualTo("GQA"));
     }
 
     @Test
@@ -61,8 +67,8 @@ class GeneratedCheckpointTest {
         s.ropeTheta = 5e5;
         s.ropeType = "llama3";
         check(s, 24, 2, arch -> {
-            assertThat(arch.numLayers()).isEqualTo(32);
-            assertThat(arch.headDim()).isEqualTo(8);
+            assertThat(arch.config().numLayers()).isEqualTo(32);
+            assertThat(arch.config().headDim()).isEqualTo(8);
         });
     }
 
@@ -78,7 +84,8 @@ class GeneratedCheckpointTest {
         s.kvHeads = 1;
         check(s, 32, 3, arch -> {
             assertThat(arch.storageDtype()).isEqualTo("BF16");
-            assertThat(arch.attentionKind()).isEqualTo("MQA");
+            assertThat(arch.describe("generated", "generated", null, f -> null).attentionKind())
+                    .isEqualTo("MQA");
         });
     }
 
@@ -91,17 +98,19 @@ class GeneratedCheckpointTest {
         s.headDim = 32; // explicit head_dim
         s.heads = 2;
         s.kvHeads = 2;
-        check(s, 12, 4, arch -> assertThat(arch.slidingWindow()).isEqualTo(5));
+        check(s, 12, 4, arch -> assertThat(arch.config().slidingWindow()).isEqualTo(5));
     }
 
-    private void check(SyntheticCheckpoint.Spec spec, int maxLength, int batch, java.util.function.Consumer<ModelArchitecture> archCheck)
+    private void check(
+            SyntheticCheckpoint.Spec spec, int maxLength, int batch, java.util.function.Consumer<LoadedModel> archCheck)
             throws Exception {
         SyntheticCheckpoint ckpt = SyntheticCheckpoint.write(spec, tmp.resolve("model"));
         ReferenceDecoder ref = new ReferenceDecoder(ckpt);
         List<String> prompts = PromptSets.STANDARD_10_V3.subList(0, 4);
         try (LoadedModel model = ENGINE.get().load(ckpt.dir)) {
-            archCheck.accept(model.architecture());
-            List<PromptEntropies> got = model.computeEntropies(prompts, new EntropyRequest(maxLength, Protocol.E11_V3, batch), null);
+            archCheck.accept(model);
+            List<PromptEntropies> got =
+                    model.computeEntropies(prompts, new EntropyRequest(maxLength, Protocol.E11_V3, batch), null);
             double worst = 0;
             boolean truncated = false;
             for (PromptEntropies p : got) {
@@ -113,8 +122,9 @@ class GeneratedCheckpointTest {
                     }
                 }
             }
-            System.out.printf("generated %s L%d H%d KV%d %s T=%d: max |diff| vs double reference %.3e%n", spec.modelType,
-                    spec.layers, spec.heads, spec.kvHeads, spec.dtype, maxLength, worst);
+            System.out.printf(
+                    "generated %s L%d H%d KV%d %s T=%d: max |diff| vs double reference %.3e%n",
+                    spec.modelType, spec.layers, spec.heads, spec.kvHeads, spec.dtype, maxLength, worst);
             assertThat(worst).isLessThan(1e-4);
             if (maxLength <= 12) {
                 assertThat(truncated).as("some prompt longer than max_length").isTrue();

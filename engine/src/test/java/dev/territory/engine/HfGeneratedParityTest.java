@@ -77,21 +77,25 @@ class HfGeneratedParityTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void matchesTransformers(String name, SyntheticCheckpoint.Spec spec, int maxLength) throws Exception {
-        JsonNode ref = new ObjectMapper().readTree(getClass().getResourceAsStream("/hf-generated/hf-" + name + ".json"));
+        JsonNode ref =
+                new ObjectMapper().readTree(getClass().getResourceAsStream("/hf-generated/hf-" + name + ".json"));
         SyntheticCheckpoint ckpt = SyntheticCheckpoint.write(spec, tmp.resolve(name));
         List<PromptEntropies> got;
         try (LoadedModel model = ENGINE.get().load(ckpt.dir)) {
-            got = model.computeEntropies(PromptSets.STANDARD_10_V3, new EntropyRequest(maxLength, Protocol.E11_V3, 4), null);
+            got = model.computeEntropies(
+                    PromptSets.STANDARD_10_V3, new EntropyRequest(maxLength, Protocol.E11_V3, 4), null);
         }
         double worst = 0;
         for (int p = 0; p < got.size(); p++) {
-            assertThat(got.get(p).inputIds()).as("%s prompt %d ids", name, p)
+            assertThat(got.get(p).inputIds())
+                    .as("%s prompt %d ids", name, p)
                     .containsExactly(FixtureParityTest.ints(ref.get(p).get("ids")));
             JsonNode want = ref.get(p).get("ent");
             float[][] e = got.get(p).entropies();
             for (int l = 0; l < e.length; l++) {
                 for (int h = 0; h < e[l].length; h++) {
-                    worst = Math.max(worst, Math.abs(e[l][h] - want.get(l).get(h).asDouble()));
+                    worst = Math.max(
+                            worst, Math.abs(e[l][h] - want.get(l).get(h).asDouble()));
                 }
             }
         }

@@ -15,8 +15,9 @@ class MatmulPrecisionTest {
     void float32OnCudaIsRefusedInATf32Process() {
         assertThatThrownBy(() -> MatmulPrecision.check(ComputeDtype.FLOAT32, true, TF32_ON))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("float32 on CUDA needs TF32 off, but TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 in this process's "
-                        + "environment runs every float32 product as TF32 (unset it, or use it only for the bfloat16 emulation)");
+                .hasMessage(
+                        "float32 on CUDA needs TF32 off, but TORCH_ALLOW_TF32_CUBLAS_OVERRIDE=1 in this process's "
+                                + "environment runs every float32 product as TF32 (unset it, or use it only for the bfloat16 emulation)");
     }
 
     @Test
@@ -26,7 +27,8 @@ class MatmulPrecisionTest {
         MatmulPrecision.check(ComputeDtype.FLOAT32, false, TF32_ON); // the CPU has no TF32
         MatmulPrecision.check(ComputeDtype.FLOAT16, true, TF32_ON); // no float32 products to protect
         assertThat(MatmulPrecision.tf32(TF32_ON)).isTrue();
-        assertThat(MatmulPrecision.tf32(Map.of(MatmulPrecision.TF32_OVERRIDE, " "))).isFalse();
+        assertThat(MatmulPrecision.tf32(Map.of(MatmulPrecision.TF32_OVERRIDE, " ")))
+                .isFalse();
         assertThat(MatmulPrecision.needsExactFloat32(ComputeDtype.FLOAT32)).isTrue();
         assertThat(MatmulPrecision.needsExactFloat32(ComputeDtype.FLOAT16)).isFalse();
     }

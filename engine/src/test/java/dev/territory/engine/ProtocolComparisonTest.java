@@ -15,32 +15,37 @@ class ProtocolComparisonTest {
         List<PromptEntropies> e11 = run(new EntropyRequest(128, Protocol.E11_V3, 5));
         List<PromptEntropies> masked = run(new EntropyRequest(128, Protocol.MASKED, 5));
         List<PromptEntropies> attendable = run(new EntropyRequest(128, Protocol.ATTENDABLE, 5));
-        List<PromptEntropies> together = run(new EntropyRequest(128, Protocol.E11_V3, 5, true,
-                Set.of(Protocol.MASKED, Protocol.ATTENDABLE)));
+        List<PromptEntropies> together =
+                run(new EntropyRequest(128, Protocol.E11_V3, 5, true, Set.of(Protocol.MASKED, Protocol.ATTENDABLE)));
         // the request's own protocol first: unchanged by the comparison
         assertThat(ChunkingAndBatchingTest.maxDiff(e11, together)).isEqualTo(0.0);
         for (int p = 0; p < together.size(); p++) {
             PromptEntropies t = together.get(p);
             assertThat(t.protocols()).containsOnlyKeys(Protocol.E11_V3, Protocol.MASKED, Protocol.ATTENDABLE);
             assertThat(t.protocols().get(Protocol.E11_V3).entropies()).isDeepEqualTo(t.entropies());
-            assertThat(t.protocols().get(Protocol.MASKED).entropies()).isDeepEqualTo(masked.get(p).entropies());
-            assertThat(t.protocols().get(Protocol.ATTENDABLE).entropies()).isDeepEqualTo(attendable.get(p).entropies());
+            assertThat(t.protocols().get(Protocol.MASKED).entropies())
+                    .isDeepEqualTo(masked.get(p).entropies());
+            assertThat(t.protocols().get(Protocol.ATTENDABLE).entropies())
+                    .isDeepEqualTo(attendable.get(p).entropies());
             assertThat(t.sinkMass()).isDeepEqualTo(e11.get(p).sinkMass());
             assertThat(e11.get(p).protocols()).isEmpty();
         }
         // the request's protocol masked, e11-v3 compared: the same numbers
-        List<PromptEntropies> fromMasked = run(new EntropyRequest(128, Protocol.MASKED, 5, false, Set.of(Protocol.E11_V3)));
+        List<PromptEntropies> fromMasked =
+                run(new EntropyRequest(128, Protocol.MASKED, 5, false, Set.of(Protocol.E11_V3)));
         for (int p = 0; p < fromMasked.size(); p++) {
-            assertThat(fromMasked.get(p).entropies()).isDeepEqualTo(masked.get(p).entropies());
+            assertThat(fromMasked.get(p).entropies())
+                    .isDeepEqualTo(masked.get(p).entropies());
             assertThat(fromMasked.get(p).sinkMass()).isDeepEqualTo(masked.get(p).sinkMass());
-            assertThat(fromMasked.get(p).protocols().get(Protocol.E11_V3).entropies()).isDeepEqualTo(e11.get(p).entropies());
+            assertThat(fromMasked.get(p).protocols().get(Protocol.E11_V3).entropies())
+                    .isDeepEqualTo(e11.get(p).entropies());
         }
     }
 
     @Test
     void normalizersAreTheCountsTheEntropiesWereDividedBy() throws Exception {
-        List<PromptEntropies> together = run(new EntropyRequest(128, Protocol.E11_V3, 5, true,
-                Set.of(Protocol.MASKED, Protocol.ATTENDABLE)));
+        List<PromptEntropies> together =
+                run(new EntropyRequest(128, Protocol.E11_V3, 5, true, Set.of(Protocol.MASKED, Protocol.ATTENDABLE)));
         int cases = 0;
         int fewer = 0;
         for (PromptEntropies t : together) {
@@ -58,7 +63,8 @@ class ProtocolComparisonTest {
                     // masked and attendable share the mean, hence the entropy in bits: only the divisor differs
                     double bitsMasked = m.entropies()[l][h] * log2(m.normalizers()[l][h]);
                     double bitsAttendable = a.entropies()[l][h] * log2(tokens);
-                    assertThat(bitsAttendable).isCloseTo(bitsMasked, org.assertj.core.data.Offset.offset(2e-6 * Math.max(1, bitsMasked)));
+                    assertThat(bitsAttendable)
+                            .isCloseTo(bitsMasked, org.assertj.core.data.Offset.offset(2e-6 * Math.max(1, bitsMasked)));
                     // per-row entropy of real rows: between 0 and log2 of the keys a row sees
                     assertThat((double) t.rowEntropy()[l][h]).isBetween(0.0, log2(tokens) + 1e-5);
                 }

@@ -17,7 +17,8 @@ public final class TestData {
                 return p.resolve("testdata/fixtures");
             }
         }
-        throw new IllegalStateException("testdata/fixtures not found above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "testdata/fixtures not found above " + Path.of("").toAbsolutePath());
     }
 
     public static Path model(String name) {

@@ -12,7 +12,7 @@ class TokenizerTest {
     @Test
     void truncatesLongPromptsToMaxLengthBeyondDjlsDefaultCap() throws Exception {
         String longPrompt = String.join(" ", java.util.Collections.nCopies(12, PromptSets.STANDARD_10_V3.get(5)));
-        try (PromptTokenizer tok = PromptTokenizer.open(TestData.model("llama3-gqa-base"), 1)) {
+        try (PromptTokenizer tok = PromptTokenizer.open(TestData.model("llama3-gqa-base"), 1, null)) {
             PromptTokenizer.Tokens full = tok.encode(longPrompt, 4000);
             int n = Arrays.stream(full.attentionMask()).sum();
             assertThat(n).isGreaterThan(700).isLessThan(4000);

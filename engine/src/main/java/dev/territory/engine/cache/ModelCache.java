@@ -5,7 +5,6 @@ import dev.territory.engine.LoadedModel;
 import dev.territory.engine.ModelException;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -76,14 +75,12 @@ public final class ModelCache implements AutoCloseable {
         private final Entry entry;
         private final LoadedModel model;
         private final boolean reused;
-        private final Duration took;
         private final AtomicBoolean closed = new AtomicBoolean();
 
-        private Lease(Entry entry, LoadedModel model, boolean reused, Duration took) {
+        private Lease(Entry entry, LoadedModel model, boolean reused) {
             this.entry = entry;
             this.model = model;
             this.reused = reused;
-            this.took = took;
         }
 
         public LoadedModel model() {
@@ -93,11 +90,6 @@ public final class ModelCache implements AutoCloseable {
         /** True when this lease found the model loaded (or being loaded by another lease) and did not load it. */
         public boolean reused() {
             return reused;
-        }
-
-        /** How long {@link #acquire} took: the load, or for a reused model the wait for it (about 0). */
-        public Duration took() {
-            return took;
         }
 
         /** The model's weight bytes in the compute dtype, as the budget counts them. */
@@ -167,10 +159,6 @@ public final class ModelCache implements AutoCloseable {
         this.listener = listener;
     }
 
-    public long budgetBytes() {
-        return budgetBytes;
-    }
-
     /**
      * The model of {@code dir}, loaded with {@code loader} unless a current one is cached.
      *
@@ -179,7 +167,6 @@ public final class ModelCache implements AutoCloseable {
      * @throws IllegalStateException once the cache is closed
      */
     public Lease acquire(Path dir, Loader loader) throws ModelException {
-        long start = System.nanoTime();
         Path real;
         try {
             real = dir.toRealPath();
@@ -188,7 +175,7 @@ public final class ModelCache implements AutoCloseable {
         }
         Key key = new Key(real, dtype, ModelFiles.fingerprint(real));
         if (budgetBytes == 0) {
-            return loadUncached(key, loader, start);
+            return loadUncached(key, loader);
         }
         Entry entry;
         synchronized (this) {
@@ -208,10 +195,10 @@ public final class ModelCache implements AutoCloseable {
         }
         closeAll(victims);
         if (!loads) {
-            return new Lease(entry, await(entry), true, Duration.ofNanos(System.nanoTime() - start));
+            return new Lease(entry, await(entry), true);
         }
         LoadedModel model = load(entry, loader);
-        return new Lease(entry, model, false, Duration.ofNanos(System.nanoTime() - start));
+        return new Lease(entry, model, false);
     }
 
     /** Counts so far. */
@@ -288,7 +275,8 @@ public final class ModelCache implements AutoCloseable {
 
     /** Closes idle models, least recently used first, until {@code incoming} more bytes fit the budget. */
     private void makeRoom(long incoming, List<Entry> victims) {
-        for (Iterator<Entry> it = entries.values().iterator(); it.hasNext() && residentBytes + incoming > budgetBytes; ) {
+        for (Iterator<Entry> it = entries.values().iterator();
+                it.hasNext() && residentBytes + incoming > budgetBytes; ) {
             Entry e = it.next();
             if (e.leases == 0 && e.modelIfLoaded() != null) {
                 it.remove();
@@ -296,8 +284,11 @@ public final class ModelCache implements AutoCloseable {
             }
         }
         if (residentBytes + incoming > budgetBytes) {
-            LOG.info("model cache over its budget of {} bytes while models are in use: {} resident, {} coming",
-                    budgetBytes, residentBytes, incoming);
+            LOG.info(
+                    "model cache over its budget of {} bytes while models are in use: {} resident, {} coming",
+                    budgetBytes,
+                    residentBytes,
+                    incoming);
         }
     }
 
@@ -352,8 +343,11 @@ public final class ModelCache implements AutoCloseable {
                 }
             }
             if (actual > budgetBytes) {
-                LOG.info("{} needs {} bytes, above the model cache budget of {}: it is not kept after its last lease",
-                        entry.key.dir(), actual, budgetBytes);
+                LOG.info(
+                        "{} needs {} bytes, above the model cache budget of {}: it is not kept after its last lease",
+                        entry.key.dir(),
+                        actual,
+                        budgetBytes);
             }
         }
         entry.ready.complete(model);
@@ -411,7 +405,7 @@ public final class ModelCache implements AutoCloseable {
     }
 
     /** Budget 0: a model of its own for this lease, closed with it. */
-    private Lease loadUncached(Key key, Loader loader, long start) throws ModelException {
+    private Lease loadUncached(Key key, Loader loader) throws ModelException {
         LoadedModel model = loadAndCount(loader, key.dir());
         Entry entry;
         long bytes;
@@ -429,7 +423,7 @@ public final class ModelCache implements AutoCloseable {
             residentBytes += bytes;
             listener.residentChanged(bytes);
         }
-        return new Lease(entry, model, false, Duration.ofNanos(System.nanoTime() - start));
+        return new Lease(entry, model, false);
     }
 
     /** Closes the models the cache let go of (each forgotten once), outside its lock. */

@@ -24,7 +24,8 @@ final class ModelFiles {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Files whose change makes a loaded model stale, besides every {@code *.safetensors}. */
-    private static final List<String> TRACKED = List.of("config.json", "model.safetensors.index.json", "tokenizer.json");
+    private static final List<String> TRACKED =
+            List.of("config.json", "model.safetensors.index.json", "tokenizer.json");
 
     private ModelFiles() {}
 
@@ -68,7 +69,9 @@ final class ModelFiles {
             if (Files.isRegularFile(single)) {
                 return parameters(List.of(single)) * bytesPerParameter(dtype);
             }
-            JsonNode map = JSON.readTree(dir.resolve("model.safetensors.index.json").toFile()).path("weight_map");
+            JsonNode map = JSON.readTree(
+                            dir.resolve("model.safetensors.index.json").toFile())
+                    .path("weight_map");
             TreeSet<Path> shards = new TreeSet<>();
             for (Iterator<JsonNode> it = map.elements(); it.hasNext(); ) {
                 shards.add(dir.resolve(it.next().asText()));

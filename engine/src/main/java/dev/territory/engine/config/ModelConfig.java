@@ -3,11 +3,9 @@ package dev.territory.engine.config;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.territory.engine.ModelArchitecture;
 import dev.territory.engine.ModelException;
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 
@@ -57,17 +55,23 @@ public record ModelConfig(
 
     public static final List<String> SUPPORTED_MODEL_TYPES = List.of("llama", "mistral", "qwen2");
 
-    private static final ObjectMapper JSON =
-            new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+
+    /** {@code dir/config.json}, refused when missing (the commands check this before anything loads). */
+    public static Path file(Path dir) throws ModelException {
+        Path file = dir.resolve("config.json");
+        if (!Files.isRegularFile(file)) {
+            throw new ModelException(file + ": missing (a Hugging Face model directory needs config.json)");
+        }
+        return file;
+    }
 
     /** Reads and validates {@code dir/config.json}. */
     public static ModelConfig read(Path dir) throws ModelException {
-        Path file = dir.resolve("config.json");
+        Path file = file(dir);
         JsonNode root;
         try {
             root = JSON.readTree(Files.readAllBytes(file));
-        } catch (NoSuchFileException e) {
-            throw new ModelException(file + ": missing (a Hugging Face model directory needs config.json)");
         } catch (IOException e) {
             throw new ModelException(file + ": not valid JSON: " + firstLine(e.getMessage()), e);
         }
@@ -95,15 +99,17 @@ public record ModelConfig(
         int vocab = positiveInt(root, "vocab_size", where, null);
         int maxPos = positiveInt(root, "max_position_embeddings", where, 2048);
         if (hidden % heads != 0) {
-            throw new ModelException(where + ": num_attention_heads " + heads + " does not divide hidden_size " + hidden);
+            throw new ModelException(
+                    where + ": num_attention_heads " + heads + " does not divide hidden_size " + hidden);
         }
         if (heads % kvHeads != 0) {
-            throw new ModelException(where + ": num_key_value_heads " + kvHeads
-                    + " does not divide num_attention_heads " + heads);
+            throw new ModelException(
+                    where + ": num_key_value_heads " + kvHeads + " does not divide num_attention_heads " + heads);
         }
         int headDim = positiveInt(root, "head_dim", where, hidden / heads);
         if (headDim % 2 != 0) {
-            throw new ModelException(where + ": head_dim " + headDim + " is odd (rotary embeddings need an even head_dim)");
+            throw new ModelException(
+                    where + ": head_dim " + headDim + " is odd (rotary embeddings need an even head_dim)");
         }
         double eps = root.path("rms_norm_eps").asDouble(1e-6);
         RopeConfig rope = RopeConfig.parse(root, where);
@@ -150,15 +156,25 @@ public record ModelConfig(
         }
         Integer eos = firstInt(root.get("eos_token_id"));
         Integer pad = firstInt(root.get("pad_token_id"));
-        return new ModelConfig(modelType, hidden, layers, heads, kvHeads, headDim, intermediate, vocab, maxPos, eps,
-                rope, tied, attnBias, mlpBias, window, sliding, eos, pad);
-    }
-
-    /** The public summary of this config; {@code storageDtype} comes from the weights. */
-    public ModelArchitecture architecture(String storageDtype) {
-        return new ModelArchitecture(modelType, numLayers, numHeads, numKvHeads, headDim, hiddenSize,
-                intermediateSize, vocabSize, maxPositionEmbeddings, slidingWindow, rope.type(), rope.theta(),
-                tiedEmbeddings, storageDtype);
+        return new ModelConfig(
+                modelType,
+                hidden,
+                layers,
+                heads,
+                kvHeads,
+                headDim,
+                intermediate,
+                vocab,
+                maxPos,
+                eps,
+                rope,
+                tied,
+                attnBias,
+                mlpBias,
+                window,
+                sliding,
+                eos,
+                pad);
     }
 
     /** Sliding window of layer {@code layer}, or 0 for full attention. */

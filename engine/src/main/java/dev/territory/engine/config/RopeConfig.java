@@ -15,7 +15,12 @@ import java.util.List;
  * @param highFreqFactor llama3: {@code high_freq_factor}
  * @param originalMaxPositions llama3: {@code original_max_position_embeddings}
  */
-public record RopeConfig(String type, double theta, double factor, double lowFreqFactor, double highFreqFactor,
+public record RopeConfig(
+        String type,
+        double theta,
+        double factor,
+        double lowFreqFactor,
+        double highFreqFactor,
         double originalMaxPositions) {
 
     public static final List<String> SUPPORTED_TYPES = List.of("default", "llama3");

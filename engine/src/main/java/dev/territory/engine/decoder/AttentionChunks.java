@@ -69,10 +69,14 @@ public final class AttentionChunks {
     }
 
     /** As {@link #cudaRows(long, int, int, int, int, int)}; {@code rounded}: the pass rounds to bfloat16 or float16. */
-    public static int cudaRows(long freeBytes, int batch, int heads, int tokens, int hidden, int intermediate,
-            boolean rounded) {
+    public static int cudaRows(
+            long freeBytes, int batch, int heads, int tokens, int hidden, int intermediate, boolean rounded) {
         long budget = freeBytes - activationBytes(batch, tokens, hidden, intermediate) - CUDA_RESERVE;
-        return rows(Math.min(budget, CUDA_BUDGET_CAP), batch, heads, tokens,
+        return rows(
+                Math.min(budget, CUDA_BUDGET_CAP),
+                batch,
+                heads,
+                tokens,
                 CUDA_TEMPORARIES + (rounded ? ROUNDING_TEMPORARIES : 0));
     }
 

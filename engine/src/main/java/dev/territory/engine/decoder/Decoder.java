@@ -14,7 +14,6 @@ import dev.territory.engine.config.ModelConfig;
 import dev.territory.engine.entropy.AttentionObserver;
 import dev.territory.engine.families.Family;
 import dev.territory.engine.placement.LayerPlan;
-import dev.territory.engine.placement.LayerPlanner;
 import dev.territory.engine.weights.TensorInfo;
 import dev.territory.engine.weights.WeightStore;
 import java.util.ArrayList;
@@ -42,7 +41,8 @@ import java.util.List;
  *   <li>weights: {@code r(w)} at load ({@code torch_dtype=}); bfloat16 files load exactly</li>
  *   <li>embedding lookup: a row of rounded weights, nothing new</li>
  *   <li>RoPE tables: cos and sin computed in float32, then {@code r(cos)}, {@code r(sin)}</li>
- *   <li>RMSNorm (both): float32 inside, {@code r(r(x * rsqrt(mean(x^2) + eps)) * weight)}</li>
+ *   <li>RMSNorm (both): float32 inside, {@code r(r(x * rsqrt(mean(x^2) + eps)) * weight)}, rsqrt
+ *     as torch's CPU kernel computes it, {@code 1 / sqrt(.)}</li>
  *   <li>q, k, v projections: {@code r(x W^T + b)} (bias added before the one rounding)</li>
  *   <li>RoPE: {@code r(r(q * cos) + r(rotate_half(q) * sin))}, the same for k</li>
  *   <li>scores: {@code r(r(q k^T) * scaling)}; a power-of-two scaling is applied to q instead,
@@ -73,14 +73,21 @@ public final class Decoder implements AutoCloseable {
     /** One decoder layer's weights (HF names under {@code model.layers.i.}); biases may be null. */
     record Layer(
             NDArray inputNorm, // input_layernorm (E)
-            NDArray wq, NDArray bq, // self_attn.q_proj (H*D, E), (H*D)
-            NDArray wk, NDArray bk, // self_attn.k_proj (KV*D, E), (KV*D)
-            NDArray wv, NDArray bv, // self_attn.v_proj (KV*D, E), (KV*D)
-            NDArray wo, NDArray bo, // self_attn.o_proj (E, H*D), (E)
+            NDArray wq, // self_attn.q_proj (H*D, E)
+            NDArray bq, // its bias (H*D)
+            NDArray wk, // self_attn.k_proj (KV*D, E)
+            NDArray bk, // its bias (KV*D)
+            NDArray wv, // self_attn.v_proj (KV*D, E)
+            NDArray bv, // its bias (KV*D)
+            NDArray wo, // self_attn.o_proj (E, H*D)
+            NDArray bo, // its bias (E)
             NDArray postNorm, // post_attention_layernorm (E)
-            NDArray wGate, NDArray bGate, // mlp.gate_proj (I, E), (I)
-            NDArray wUp, NDArray bUp, // mlp.up_proj (I, E), (I)
-            NDArray wDown, NDArray bDown, // mlp.down_proj (E, I), (E)
+            NDArray wGate, // mlp.gate_proj (I, E)
+            NDArray bGate, // its bias (I)
+            NDArray wUp, // mlp.up_proj (I, E)
+            NDArray bUp, // its bias (I)
+            NDArray wDown, // mlp.down_proj (E, I)
+            NDArray bDown, // its bias (E)
             int window) {} // sliding window of this layer, 0 = full causal attention
 
     private final ModelConfig config;
@@ -91,7 +98,12 @@ public final class Decoder implements AutoCloseable {
     private final LayerPlan plan;
     private final int[] deviceOf; // per layer: its device's index in the plan
 
-    private Decoder(ModelConfig config, NDManager[] weights, Rounding rounding, NDArray embedTokens, Layer[] layers,
+    private Decoder(
+            ModelConfig config,
+            NDManager[] weights,
+            Rounding rounding,
+            NDArray embedTokens,
+            Layer[] layers,
             LayerPlan plan) {
         this.config = config;
         this.weights = weights;
@@ -189,29 +201,18 @@ public final class Decoder implements AutoCloseable {
         return out;
     }
 
-    /** Loads the used weights into a new sub-manager of {@code parent}, rounded to {@code dtype}: one device. */
-    public static Decoder load(ModelConfig c, WeightStore store, NDManager parent, ComputeDtype dtype) throws ModelException {
-        LayerPlan plan;
-        try {
-            String name = parent.getDevice().isGpu() ? "gpu:" + parent.getDevice().getDeviceId() : "cpu";
-            plan = LayerPlanner.plan(0, new long[c.numLayers()], List.of(new LayerPlanner.DeviceCapacity(name, LayerPlanner.UNLIMITED)));
-        } catch (LayerPlanner.DoesNotFit e) {
-            throw new IllegalStateException(e); // nothing is limited
-        }
-        return load(c, store, List.of(parent), plan, dtype);
-    }
-
     /**
      * Loads the used weights as float32 arrays of values rounded to {@code dtype}, as {@code plan}
      * places them: the weights of device d into a new sub-manager of {@code devices.get(d)}, the
      * manager of that device.
      */
-    public static Decoder load(ModelConfig c, WeightStore store, List<NDManager> devices, LayerPlan plan, ComputeDtype dtype)
+    public static Decoder load(
+            ModelConfig c, WeightStore store, List<NDManager> devices, LayerPlan plan, ComputeDtype dtype)
             throws ModelException {
         Rounding rounding = Rounding.of(dtype);
         if (devices.size() != plan.devices().size()) {
-            throw new IllegalArgumentException(devices.size() + " device managers for a plan of " + plan.devices().size()
-                    + " devices: " + plan);
+            throw new IllegalArgumentException(devices.size() + " device managers for a plan of "
+                    + plan.devices().size() + " devices: " + plan);
         }
         NDManager[] managers = new NDManager[devices.size()];
         try {
@@ -231,14 +232,21 @@ public final class Decoder implements AutoCloseable {
                 boolean mb = f.mlpBias(c);
                 layers[l] = new Layer(
                         w.get("input_layernorm.weight"),
-                        w.get("self_attn.q_proj.weight"), qkvb ? b.get("self_attn.q_proj.bias") : null,
-                        w.get("self_attn.k_proj.weight"), qkvb ? b.get("self_attn.k_proj.bias") : null,
-                        w.get("self_attn.v_proj.weight"), qkvb ? b.get("self_attn.v_proj.bias") : null,
-                        w.get("self_attn.o_proj.weight"), ob ? b.get("self_attn.o_proj.bias") : null,
+                        w.get("self_attn.q_proj.weight"),
+                        qkvb ? b.get("self_attn.q_proj.bias") : null,
+                        w.get("self_attn.k_proj.weight"),
+                        qkvb ? b.get("self_attn.k_proj.bias") : null,
+                        w.get("self_attn.v_proj.weight"),
+                        qkvb ? b.get("self_attn.v_proj.bias") : null,
+                        w.get("self_attn.o_proj.weight"),
+                        ob ? b.get("self_attn.o_proj.bias") : null,
                         w.get("post_attention_layernorm.weight"),
-                        w.get("mlp.gate_proj.weight"), mb ? b.get("mlp.gate_proj.bias") : null,
-                        w.get("mlp.up_proj.weight"), mb ? b.get("mlp.up_proj.bias") : null,
-                        w.get("mlp.down_proj.weight"), mb ? b.get("mlp.down_proj.bias") : null,
+                        w.get("mlp.gate_proj.weight"),
+                        mb ? b.get("mlp.gate_proj.bias") : null,
+                        w.get("mlp.up_proj.weight"),
+                        mb ? b.get("mlp.up_proj.bias") : null,
+                        w.get("mlp.down_proj.weight"),
+                        mb ? b.get("mlp.down_proj.bias") : null,
                         c.windowOf(l));
             }
             return new Decoder(c, managers, rounding, embed, layers, plan);
@@ -265,7 +273,8 @@ public final class Decoder implements AutoCloseable {
      * @param chunk query rows per attention chunk (1..T)
      * @return (B, T, E) hidden states after the last layer (before the final norm)
      */
-    public NDArray forward(NDManager scope, long[][] inputIds, int[][] attentionMask, AttentionObserver observer, int chunk) {
+    public NDArray forward(
+            NDManager scope, long[][] inputIds, int[][] attentionMask, AttentionObserver observer, int chunk) {
         int b = inputIds.length;
         int t = inputIds[0].length;
         // embeddings: x = embed_tokens(input_ids)
@@ -274,7 +283,8 @@ public final class Decoder implements AutoCloseable {
         rows.attach(scope);
         NDArray x = rows.reshape(b, t, config.hiddenSize()); // (B*T, E) -> (B, T, E)
         // key padding: keys whose attention_mask is 0 are masked for every query
-        NDArray keyReal = scope.create(flatten(attentionMask)).reshape(b, 1, 1, t).gt(0); // (B, 1, 1, T) bool
+        NDArray keyReal =
+                scope.create(flatten(attentionMask)).reshape(b, 1, 1, t).gt(0); // (B, 1, 1, T) bool
         int keyLimit = keyLimit(attentionMask);
         // RoPE tables for positions 0..T-1 (right padding: position_ids = arange(T))
         // computed in float32, then cast to the dtype (HF: cos.to(x.dtype), sin.to(x.dtype))
@@ -291,7 +301,8 @@ public final class Decoder implements AutoCloseable {
         tables[0] = new NDArray[] {keyReal, cos, sin};
         for (int d = 1; d < weights.length; d++) {
             if (plan.devices().get(d).layerCount() > 0) {
-                tables[d] = new NDArray[] {toDevice(keyReal, d, scope), toDevice(cos, d, scope), toDevice(sin, d, scope)};
+                tables[d] =
+                        new NDArray[] {toDevice(keyReal, d, scope), toDevice(cos, d, scope), toDevice(sin, d, scope)};
             }
         }
         int on = 0; // device of the residual stream: the embedding's
@@ -343,8 +354,16 @@ public final class Decoder implements AutoCloseable {
         return limit;
     }
 
-    private NDArray layer(int l, NDManager step, NDArray x, NDArray keyReal, int keyLimit, NDArray cos, NDArray sin,
-            AttentionObserver observer, int chunk) {
+    private NDArray layer(
+            int l,
+            NDManager step,
+            NDArray x,
+            NDArray keyReal,
+            int keyLimit,
+            NDArray cos,
+            NDArray sin,
+            AttentionObserver observer,
+            int chunk) {
         Layer w = layers[l];
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
@@ -393,14 +412,17 @@ public final class Decoder implements AutoCloseable {
                     qc.attach(cm); // NB: when c == t, q itself moves into this chunk's scope
                     NDArray kc = keys == t ? k : local(k.get(new NDIndex(":, :, :{}, :", keys)), cm); // (B, KV, K, D)
                     NDArray vc = keys == t ? v : local(v.get(new NDIndex(":, :, :{}, :", keys)), cm); // (B, KV, K, D)
-                    NDArray scores = r(qc.reshape(b, kv, (long) g * c, d).matMul(kc.transpose(0, 1, 3, 2))) // (B, KV, G*C, K)
+                    NDArray scores = r(qc.reshape(b, kv, (long) g * c, d)
+                                    .matMul(kc.transpose(0, 1, 3, 2))) // (B, KV, G*C, K)
                             .reshape(b, h, c, keys); // (B, H, C, K)
                     if (!scaleQuery) {
-                        scores = r(scores.muli(scale)); // in place, as are the next steps: the chunk's big arrays are few
+                        scores = r(
+                                scores.muli(scale)); // in place, as are the next steps: the chunk's big arrays are few
                     }
                     // softmax in float32, as torch's kernels: exp(s - max) / sum(exp(s - max))
                     NDArray s32 = scores;
-                    NDArray keyRealC = keys == t ? keyReal : local(keyReal.get(new NDIndex("..., :{}", keys)), cm); // (B, 1, 1, K)
+                    NDArray keyRealC =
+                            keys == t ? keyReal : local(keyReal.get(new NDIndex("..., :{}", keys)), cm); // (B, 1, 1, K)
                     s32.addi(mask(cm, keyRealC, c0, c, keys, w.window())); // + (B, 1, C, K): 0 or finfo(float32).min
                     s32.subi(s32.max(new int[] {-1}, true));
                     NDArray probs = s32.exp(); // (B, H, C, K) float32
@@ -424,7 +446,6 @@ public final class Decoder implements AutoCloseable {
             x1 = r(x.add(r(linear(attn, w.wo(), w.bo())))); // (B, T, E)
             x1.attach(step);
         }
-
 
         try (NDManager block = step.newSubManager()) {
             x1.tempAttach(block);
@@ -482,7 +503,8 @@ public final class Decoder implements AutoCloseable {
         NDArray blocks = head.reshape(shape.get(0), shape.get(1), shape.get(2), full, KEY_BLOCK)
                 .sum(new int[] {-1}); // (B, H, C, K/64)
         if (tail > 0) {
-            blocks = blocks.concat(weights.get(new NDIndex("..., {}:", full * KEY_BLOCK)).sum(new int[] {-1}, true), -1);
+            blocks = blocks.concat(
+                    weights.get(new NDIndex("..., {}:", full * KEY_BLOCK)).sum(new int[] {-1}, true), -1);
         }
         return blocks.cumSum(-1).get(new NDIndex("..., -1:")); // (B, H, C, 1)
     }
@@ -511,10 +533,15 @@ public final class Decoder implements AutoCloseable {
         return rounding.roundNormal(x);
     }
 
-    /** HF LlamaRMSNorm: in float32, x * rsqrt(mean(x^2) + eps), back to the dtype, times weight (rounded). */
+    /**
+     * HF LlamaRMSNorm: in float32, x * rsqrt(mean(x^2) + eps), back to the dtype, times weight
+     * (rounded). torch computes rsqrt as 1 / sqrt(v) and multiplies: x / sqrt(v) differs from it in
+     * the last float32 bit often enough to flip a bfloat16 rounding of the norm's output now and then.
+     */
     private NDArray rmsNorm(NDArray x, NDArray weight) {
         NDArray variance = x.mul(x).mean(new int[] {-1}, true); // (B, T, 1)
-        NDArray normed = x.div(variance.add((float) config.rmsNormEps()).sqrt());
+        NDArray inverse = variance.add((float) config.rmsNormEps()).sqrt().pow(-1); // (B, T, 1) torch: 1 / sqrt
+        NDArray normed = x.mul(inverse);
         return r(r(normed).mul(weight));
     }
 
@@ -537,10 +564,6 @@ public final class Decoder implements AutoCloseable {
 
     private static int[] flatten(int[][] a) {
         return Arrays.stream(a).flatMapToInt(Arrays::stream).toArray();
-    }
-
-    public ModelConfig config() {
-        return config;
     }
 
     /** Where the weights are: which device holds the embedding and which layers. */

@@ -17,7 +17,7 @@ import ai.djl.ndarray.types.Shape;
  * chunk is reduced there, and only the (B, H, T) result moves to the accumulators' device (the
  * scope's), so that every layer's sums end on one device.
  */
-public final class ColumnStatistics implements AttentionObserver {
+final class ColumnStatistics implements AttentionObserver {
 
     private final NDManager scope;
     private final NDArray rowWeights; // (B, 1, T, 1) 1 for counted query rows, or null for all rows
@@ -32,18 +32,15 @@ public final class ColumnStatistics implements AttentionObserver {
      * @param layers number of decoder layers
      * @param rowWeights (B, 1, T, 1) float32 weights of the query rows, null to count every row
      * @param realRows (B, 1, T) float32 1 for real query rows; also gives the width T
+     * @param alsoRealRows accumulate the column sums over the real query rows as well
+     *     ({@link #realColumnSums()}), so that protocols counting different rows come from one pass
      */
-    public ColumnStatistics(NDManager scope, int layers, NDArray rowWeights, NDArray realRows, boolean rowEntropy) {
-        this(scope, layers, rowWeights, realRows, rowEntropy, false);
-    }
-
-    /**
-     * As above; with {@code alsoRealRows} the column sums over the real query rows are accumulated as
-     * well ({@link #realColumnSums()}), so that protocols counting different rows come from one pass.
-     *
-     * @param realRows (B, 1, T) float32 1 for real query rows; also gives the width T
-     */
-    public ColumnStatistics(NDManager scope, int layers, NDArray rowWeights, NDArray realRows, boolean rowEntropy,
+    ColumnStatistics(
+            NDManager scope,
+            int layers,
+            NDArray rowWeights,
+            NDArray realRows,
+            boolean rowEntropy,
             boolean alsoRealRows) {
         this.scope = scope;
         this.rowWeights = rowWeights;
@@ -59,7 +56,8 @@ public final class ColumnStatistics implements AttentionObserver {
         long c = probs.getShape().get(2);
         String rows = ":, :, " + rowStart + ":" + (rowStart + c);
         NDArray counted = rowWeights == null ? probs : probs.mul(local(rowWeights.get(rows + ", :"), probs));
-        columnSums[layer] = addColumns(columnSums[layer], home(counted.sum(new int[] {2}))); // (B, H, C, K) -> (B, H, K)
+        columnSums[layer] =
+                addColumns(columnSums[layer], home(counted.sum(new int[] {2}))); // (B, H, C, K) -> (B, H, K)
         if (realColumnSums != null) {
             NDArray real = probs.mul(local(realRows.get(rows), probs).expandDims(-1)); // weights (B, 1, C, 1)
             realColumnSums[layer] = addColumns(realColumnSums[layer], home(real.sum(new int[] {2})));
@@ -124,21 +122,17 @@ public final class ColumnStatistics implements AttentionObserver {
     }
 
     /** (B, L, H, T) float32 column sums over the counted rows. */
-    public NDArray columnSums() {
+    NDArray columnSums() {
         return NDArrays.stack(new NDList(columnSums), 1);
     }
 
     /** (B, L, H, T) float32 column sums over the real query rows, or null unless asked for. */
-    public NDArray realColumnSums() {
+    NDArray realColumnSums() {
         return realColumnSums == null ? null : NDArrays.stack(new NDList(realColumnSums), 1);
     }
 
     /** (B, L, H) float32 sums over real rows of per-row entropies in bits, or null. */
-    public NDArray rowEntropySums() {
+    NDArray rowEntropySums() {
         return rowEntropy ? NDArrays.stack(new NDList(rowEntropySums), 1) : null;
-    }
-
-    static NDIndex index(String s) {
-        return new NDIndex(s);
     }
 }

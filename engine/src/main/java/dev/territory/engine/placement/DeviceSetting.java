@@ -85,7 +85,8 @@ public final class DeviceSetting {
         if (s.startsWith("cpu-standin:")) {
             int n = number(setting, s.substring("cpu-standin:".length()));
             if (n < 1) {
-                throw new IllegalArgumentException("device setting '" + setting + "': cpu-standin needs at least 1 device");
+                throw new IllegalArgumentException(
+                        "device setting '" + setting + "': cpu-standin needs at least 1 device");
             }
             List<LogicalDevice> out = new ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -102,13 +103,15 @@ public final class DeviceSetting {
             }
             int index = number(setting, p.substring(4));
             if (!indexes.add(index)) {
-                throw new IllegalArgumentException("device setting '" + setting + "': gpu:" + index + " is named twice");
+                throw new IllegalArgumentException(
+                        "device setting '" + setting + "': gpu:" + index + " is named twice");
             }
         }
         int visible = gpuCount.getAsInt();
         if (visible == 0) {
-            throw new IllegalArgumentException("device setting '" + setting + "': no CUDA GPU is visible on this machine"
-                    + " (use cpu, or auto: every visible GPU, else the cpu)");
+            throw new IllegalArgumentException(
+                    "device setting '" + setting + "': no CUDA GPU is visible on this machine"
+                            + " (use cpu, or auto: every visible GPU, else the cpu)");
         }
         List<LogicalDevice> out = new ArrayList<>();
         for (int index : indexes) {

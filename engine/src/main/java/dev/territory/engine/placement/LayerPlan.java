@@ -20,8 +20,8 @@ public record LayerPlan(List<Assignment> devices) {
      * @param bytes weight bytes placed on it, in the compute dtype
      * @param capacityBytes what it had available ({@link LayerPlanner#UNLIMITED}: no limit)
      */
-    public record Assignment(String device, boolean embedding, int firstLayer, int endLayer, long bytes,
-            long capacityBytes) {
+    public record Assignment(
+            String device, boolean embedding, int firstLayer, int endLayer, long bytes, long capacityBytes) {
         public int layerCount() {
             return endLayer - firstLayer;
         }
@@ -47,7 +47,9 @@ public record LayerPlan(List<Assignment> devices) {
 
     /** Number of devices that hold some weights. */
     public int devicesUsed() {
-        return (int) devices.stream().filter(a -> a.embedding() || a.layerCount() > 0).count();
+        return (int) devices.stream()
+                .filter(a -> a.embedding() || a.layerCount() > 0)
+                .count();
     }
 
     /** E.g. {@code "gpu:0 embedding + layers 0-15, gpu:1 layers 16-31"}; devices holding nothing are left out. */

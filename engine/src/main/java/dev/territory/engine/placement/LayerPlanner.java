@@ -43,7 +43,8 @@ public final class LayerPlanner {
      * @throws DoesNotFit when the embedding does not fit the first device or layers are left over
      * @throws IllegalArgumentException for zero devices or negative byte counts
      */
-    public static LayerPlan plan(long embeddingBytes, long[] layerBytes, List<DeviceCapacity> devices) throws DoesNotFit {
+    public static LayerPlan plan(long embeddingBytes, long[] layerBytes, List<DeviceCapacity> devices)
+            throws DoesNotFit {
         if (devices == null || devices.isEmpty()) {
             throw new IllegalArgumentException("no devices to place the model on");
         }
@@ -57,8 +58,9 @@ public final class LayerPlanner {
         }
         DeviceCapacity first = devices.get(0);
         if (embeddingBytes > first.capacityBytes()) {
-            throw new DoesNotFit("the model does not fit: its embedding needs " + bytes(embeddingBytes) + " on the first device "
-                    + first.name() + ", which has " + bytes(first.capacityBytes()) + " available");
+            throw new DoesNotFit(
+                    "the model does not fit: its embedding needs " + bytes(embeddingBytes) + " on the first device "
+                            + first.name() + ", which has " + bytes(first.capacityBytes()) + " available");
         }
         List<LayerPlan.Assignment> out = new ArrayList<>();
         int layer = 0;
@@ -79,7 +81,8 @@ public final class LayerPlanner {
         return new LayerPlan(out);
     }
 
-    private static String notFit(long embeddingBytes, long[] layerBytes, List<LayerPlan.Assignment> placed, int leftFrom) {
+    private static String notFit(
+            long embeddingBytes, long[] layerBytes, List<LayerPlan.Assignment> placed, int leftFrom) {
         long total = embeddingBytes;
         long left = 0;
         for (int l = 0; l < layerBytes.length; l++) {
@@ -88,17 +91,34 @@ public final class LayerPlanner {
                 left += layerBytes[l];
             }
         }
-        StringBuilder sb = new StringBuilder("the model does not fit: it needs ").append(bytes(total))
-                .append(" (embedding ").append(bytes(embeddingBytes)).append(" + ").append(layerBytes.length)
+        StringBuilder sb = new StringBuilder("the model does not fit: it needs ")
+                .append(bytes(total))
+                .append(" (embedding ")
+                .append(bytes(embeddingBytes))
+                .append(" + ")
+                .append(layerBytes.length)
                 .append(" layers); per device, needed of available:");
         for (LayerPlan.Assignment a : placed) {
-            String what = a.layerCount() == 0 ? (a.embedding() ? "embedding" : "nothing")
+            String what = a.layerCount() == 0
+                    ? (a.embedding() ? "embedding" : "nothing")
                     : (a.embedding() ? "embedding + " : "") + LayerPlan.range(a.firstLayer(), a.endLayer());
-            sb.append(' ').append(a.device()).append(' ').append(bytes(a.bytes())).append(" (").append(what)
-                    .append(") of ").append(bytes(a.capacityBytes())).append(';');
+            sb.append(' ')
+                    .append(a.device())
+                    .append(' ')
+                    .append(bytes(a.bytes()))
+                    .append(" (")
+                    .append(what)
+                    .append(") of ")
+                    .append(bytes(a.capacityBytes()))
+                    .append(';');
         }
-        sb.append(' ').append(LayerPlan.range(leftFrom, layerBytes.length)).append(" (")
-                .append(bytes(left)).append(") fit on none; layer ").append(leftFrom).append(" alone needs ")
+        sb.append(' ')
+                .append(LayerPlan.range(leftFrom, layerBytes.length))
+                .append(" (")
+                .append(bytes(left))
+                .append(") fit on none; layer ")
+                .append(leftFrom)
+                .append(" alone needs ")
                 .append(bytes(layerBytes[leftFrom]));
         return sb.toString();
     }

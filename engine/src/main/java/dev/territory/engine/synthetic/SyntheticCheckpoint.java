@@ -154,7 +154,9 @@ public final class SyntheticCheckpoint {
             }
         }
         ObjectMapper json = new ObjectMapper();
-        Files.writeString(dir.resolve("config.json"), json.writerWithDefaultPrettyPrinter().writeValueAsString(config(json)));
+        Files.writeString(
+                dir.resolve("config.json"),
+                json.writerWithDefaultPrettyPrinter().writeValueAsString(config(json)));
         List<String> names = new ArrayList<>(weights.keySet());
         if (spec.shards == 1) {
             writeSafetensors(dir.resolve("model.safetensors"), names, spec.dtype);
@@ -235,7 +237,8 @@ public final class SyntheticCheckpoint {
         }
         byte[] h = json.writeValueAsString(header).getBytes(StandardCharsets.UTF_8);
         int pad = (8 - h.length % 8) % 8;
-        ByteBuffer out = ByteBuffer.allocate((int) (8 + h.length + pad + offset)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer out =
+                ByteBuffer.allocate((int) (8 + h.length + pad + offset)).order(ByteOrder.LITTLE_ENDIAN);
         out.putLong(h.length + pad).put(h);
         for (int k = 0; k < pad; k++) {
             out.put((byte) ' ');

@@ -36,11 +36,6 @@ public final class PromptTokenizer implements AutoCloseable {
         this.padLeft = padLeft;
     }
 
-    /** Opens the tokenizer of a model directory whose family has no default pad token. */
-    public static PromptTokenizer open(Path dir, Integer configEos) throws ModelException {
-        return open(dir, configEos, null);
-    }
-
     /**
      * Opens the tokenizer of a model directory.
      *
@@ -55,6 +50,7 @@ public final class PromptTokenizer implements AutoCloseable {
             throw new ModelException(file + ": missing (the engine needs a Hugging Face fast tokenizer)");
         }
         JsonNode tok = readJson(file);
+        TokenizerRegexGuard.check(file, tok); // before the native tokenizer sees a pattern that could abort the JVM
         Map<String, Integer> vocab = new HashMap<>();
         JsonNode modelVocab = tok.path("model").path("vocab");
         if (modelVocab.isObject()) {
@@ -70,7 +66,8 @@ public final class PromptTokenizer implements AutoCloseable {
         JsonNode specials = optionalJson(dir.resolve("special_tokens_map.json"));
         Integer pad = tokenId("pad_token", config, specials, vocab, dir);
         if (pad == null && familyPad != null) {
-            pad = vocab.containsKey(familyPad) ? vocab.get(familyPad)
+            pad = vocab.containsKey(familyPad)
+                    ? vocab.get(familyPad)
                     : vocab.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         }
         if (pad == null) {
@@ -83,14 +80,11 @@ public final class PromptTokenizer implements AutoCloseable {
             throw new ModelException(dir + ": the tokenizer defines neither a pad nor an eos token "
                     + "(tokenizer_config.json, special_tokens_map.json, config.json eos_token_id)");
         }
-        boolean left = config != null && config.path("padding_side").asText("right").equals("left");
+        boolean left =
+                config != null && config.path("padding_side").asText("right").equals("left");
         PromptTokenizer t = new PromptTokenizer(file, pad, left);
         t.tokenizer(8); // fail now, not at the first prompt, if tokenizer.json cannot be used
         return t;
-    }
-
-    public int padId() {
-        return padId;
     }
 
     /** Encodes one prompt: truncated to {@code maxLength} (special tokens kept), then padded to it. */
@@ -116,8 +110,7 @@ public final class PromptTokenizer implements AutoCloseable {
                 // DJL caps max_length at its modelMaxLength (default 512) unless told otherwise
                 HuggingFaceTokenizer.Builder builder = HuggingFaceTokenizer.builder();
                 builder.configure(Map.of("modelMaxLength", String.valueOf(maxLength)));
-                t = builder
-                        .optTokenizerPath(tokenizerJson)
+                t = builder.optTokenizerPath(tokenizerJson)
                         .optAddSpecialTokens(true)
                         .optTruncation(true)
                         .optMaxLength(maxLength)
@@ -158,7 +151,10 @@ public final class PromptTokenizer implements AutoCloseable {
         try {
             return JSON.readTree(Files.readAllBytes(file));
         } catch (IOException e) {
-            throw new ModelException(file + ": not valid JSON: " + e.getMessage().lines().findFirst().orElse(""), e);
+            throw new ModelException(
+                    file + ": not valid JSON: "
+                            + e.getMessage().lines().findFirst().orElse(""),
+                    e);
         }
     }
 

@@ -30,8 +30,7 @@ public final class SafetensorsFile implements AutoCloseable {
     /** Same bound as the reference safetensors implementation (100 MB of header JSON). */
     static final long MAX_HEADER_BYTES = 100_000_000L;
 
-    private static final ObjectMapper JSON =
-            new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final ObjectMapper JSON = new ObjectMapper().enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
     private final Path path;
     private final FileChannel channel;
@@ -68,7 +67,8 @@ public final class SafetensorsFile implements AutoCloseable {
         try {
             long size = channel.size();
             if (size < 8) {
-                throw new ModelException(path + ": not a safetensors file (" + size + " bytes, shorter than the 8-byte header length)");
+                throw new ModelException(
+                        path + ": not a safetensors file (" + size + " bytes, shorter than the 8-byte header length)");
             }
             ByteBuffer lenBuf = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN);
             readFully(channel, lenBuf, 0);
@@ -84,8 +84,10 @@ public final class SafetensorsFile implements AutoCloseable {
             try {
                 root = JSON.readTree(header.array());
             } catch (IOException e) {
-                throw new ModelException(path + ": safetensors header is not valid JSON: "
-                        + e.getMessage().lines().findFirst().orElse(""), e);
+                throw new ModelException(
+                        path + ": safetensors header is not valid JSON: "
+                                + e.getMessage().lines().findFirst().orElse(""),
+                        e);
             }
             if (root == null || !root.isObject()) {
                 throw new ModelException(path + ": safetensors header is not a JSON object");
@@ -137,15 +139,20 @@ public final class SafetensorsFile implements AutoCloseable {
                 throw new ModelException(where + ": shape " + shapeNode + " overflows");
             }
             JsonNode offs = t.get("data_offsets");
-            if (offs == null || !offs.isArray() || offs.size() != 2 || !offs.get(0).isIntegralNumber()
-                    || !offs.get(1).isIntegralNumber() || !offs.get(0).canConvertToLong() || !offs.get(1).canConvertToLong()) {
+            if (offs == null
+                    || !offs.isArray()
+                    || offs.size() != 2
+                    || !offs.get(0).isIntegralNumber()
+                    || !offs.get(1).isIntegralNumber()
+                    || !offs.get(0).canConvertToLong()
+                    || !offs.get(1).canConvertToLong()) {
                 throw new ModelException(where + ": data_offsets must be [begin, end], got " + offs);
             }
             long begin = offs.get(0).asLong();
             long end = offs.get(1).asLong();
             if (begin < 0 || end < begin || end > dataSize) {
-                throw new ModelException(where + ": data_offsets [" + begin + ", " + end
-                        + "] outside the data area of " + dataSize + " bytes");
+                throw new ModelException(where + ": data_offsets [" + begin + ", " + end + "] outside the data area of "
+                        + dataSize + " bytes");
             }
             if (end - begin != elements) {
                 throw new ModelException(where + ": shape " + shapeNode + " x " + dtype + " is " + elements

@@ -5,10 +5,21 @@ import java.util.Map;
 /** Safetensors dtype names and element sizes; only F32, BF16 and F16 can be loaded. */
 public final class StorageDtype {
     private static final Map<String, Integer> SIZES = Map.ofEntries(
-            Map.entry("BOOL", 1), Map.entry("U8", 1), Map.entry("I8", 1), Map.entry("F8_E5M2", 1),
-            Map.entry("F8_E4M3", 1), Map.entry("I16", 2), Map.entry("U16", 2), Map.entry("F16", 2),
-            Map.entry("BF16", 2), Map.entry("I32", 4), Map.entry("U32", 4), Map.entry("F32", 4),
-            Map.entry("F64", 8), Map.entry("I64", 8), Map.entry("U64", 8));
+            Map.entry("BOOL", 1),
+            Map.entry("U8", 1),
+            Map.entry("I8", 1),
+            Map.entry("F8_E5M2", 1),
+            Map.entry("F8_E4M3", 1),
+            Map.entry("I16", 2),
+            Map.entry("U16", 2),
+            Map.entry("F16", 2),
+            Map.entry("BF16", 2),
+            Map.entry("I32", 4),
+            Map.entry("U32", 4),
+            Map.entry("F32", 4),
+            Map.entry("F64", 8),
+            Map.entry("I64", 8),
+            Map.entry("U64", 8));
 
     private StorageDtype() {}
 

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.territory.engine.ComputeDtype;
 import dev.territory.engine.EntropyRequest;
 import dev.territory.engine.LoadedModel;
-import dev.territory.engine.ModelArchitecture;
 import dev.territory.engine.ModelException;
 import dev.territory.engine.ProgressListener;
 import dev.territory.engine.PromptEntropies;
@@ -44,6 +43,7 @@ class ModelCacheTest {
 
     @RegisterExtension
     static final SharedEngine ENGINE = new SharedEngine();
+
     static final Path LLAMA_BASE = TestData.model("llama3-gqa-base");
     static final Path LLAMA_INSTRUCT = TestData.model("llama3-gqa-instruct");
     static final Path MISTRAL_BASE = TestData.model("mistral-mha-base");
@@ -91,7 +91,9 @@ class ModelCacheTest {
             assertThat(cache.stats()).isEqualTo(new ModelCache.Stats(1, 1, 0, f32Bytes(LLAMA_BASE), 1));
             assertThat(loader.models.get(0).closed).isFalse();
         }
-        assertThat(loader.models.get(0).closed).as("closing the cache closes its models").isTrue();
+        assertThat(loader.models.get(0).closed)
+                .as("closing the cache closes its models")
+                .isTrue();
     }
 
     @Test
@@ -120,8 +122,12 @@ class ModelCacheTest {
             cache.acquire(LLAMA_BASE, loader).close(); // base is now the most recently used
             cache.acquire(MISTRAL_BASE, loader).close();
             assertThat(loader.loads.get()).isEqualTo(3);
-            assertThat(loader.models.get(0).closed).as("llama base, used last but one").isFalse();
-            assertThat(loader.models.get(1).closed).as("llama instruct, least recently used").isTrue();
+            assertThat(loader.models.get(0).closed)
+                    .as("llama base, used last but one")
+                    .isFalse();
+            assertThat(loader.models.get(1).closed)
+                    .as("llama instruct, least recently used")
+                    .isTrue();
             assertThat(loader.models.get(2).closed).isFalse();
             assertThat(cache.stats().evictions()).isEqualTo(1);
             assertThat(cache.stats().hits()).isEqualTo(1);
@@ -161,7 +167,9 @@ class ModelCacheTest {
         try (ModelCache cache = new ModelCache(1L << 30, ComputeDtype.FLOAT32)) {
             cache.acquire(dir, loader).close();
             Path config = dir.resolve("config.json");
-            Files.setLastModifiedTime(config, FileTime.fromMillis(Files.getLastModifiedTime(config).toMillis() + 60_000));
+            Files.setLastModifiedTime(
+                    config,
+                    FileTime.fromMillis(Files.getLastModifiedTime(config).toMillis() + 60_000));
             try (ModelCache.Lease b = cache.acquire(dir, loader)) {
                 assertThat(b.reused()).isFalse();
                 assertThat(b.model()).isSameAs(loader.models.get(1));
@@ -207,7 +215,9 @@ class ModelCacheTest {
             cache.acquire(MISTRAL_BASE, loader).close();
             try (ModelCache.Lease big = cache.acquire(LLAMA_BASE, loader)) {
                 assertThat(entropies(big.model())).isNotEmpty();
-                assertThat(loader.models.get(0).closed).as("the idle model made room").isTrue();
+                assertThat(loader.models.get(0).closed)
+                        .as("the idle model made room")
+                        .isTrue();
             }
             assertThat(loader.models.get(1).closed).isTrue();
             assertThat(cache.stats()).isEqualTo(new ModelCache.Stats(0, 2, 1, 0, 0));
@@ -266,8 +276,8 @@ class ModelCacheTest {
     }
 
     static List<PromptEntropies> entropies(LoadedModel model) throws ModelException {
-        return model.computeEntropies(List.of("The cat sat on the mat."), new EntropyRequest(16, Protocol.E11_V3, 1),
-                ProgressListener.NONE);
+        return model.computeEntropies(
+                List.of("The cat sat on the mat."), new EntropyRequest(16, Protocol.E11_V3, 1), ProgressListener.NONE);
     }
 
     /** Rewrites a safetensors file with 8 more spaces of header padding (valid, and 8 bytes longer). */
@@ -333,8 +343,18 @@ class ModelCacheTest {
         }
 
         @Override
-        public ModelArchitecture architecture() {
-            return delegate.architecture();
+        public dev.territory.engine.config.ModelConfig config() {
+            return delegate.config();
+        }
+
+        @Override
+        public String storageDtype() {
+            return delegate.storageDtype();
+        }
+
+        @Override
+        public long parameterCount() {
+            return delegate.parameterCount();
         }
 
         @Override
@@ -343,8 +363,8 @@ class ModelCacheTest {
         }
 
         @Override
-        public List<PromptEntropies> computeEntropies(List<String> prompts, EntropyRequest request, ProgressListener progress)
-                throws ModelException {
+        public List<PromptEntropies> computeEntropies(
+                List<String> prompts, EntropyRequest request, ProgressListener progress) throws ModelException {
             assertThat(closed).as("computing on a closed model").isFalse();
             return delegate.computeEntropies(prompts, request, progress);
         }

@@ -44,8 +44,10 @@ class AttentionChunksTest {
     @Test
     void cpuChunksFollowTheBudget() {
         // 256 MiB over rows of 4 (1, 32, 1, 8192) float32 arrays = 4 MiB: 64 rows
-        assertThat(AttentionChunks.cpuRows(EngineOptions.DEFAULT_MEMORY_BUDGET, 1, H, 8192)).isEqualTo(64);
-        assertThat(AttentionChunks.cpuRows(EngineOptions.DEFAULT_MEMORY_BUDGET, 10, H, 128)).isEqualTo(128);
+        assertThat(AttentionChunks.cpuRows(EngineOptions.DEFAULT_MEMORY_BUDGET, 1, H, 8192))
+                .isEqualTo(64);
+        assertThat(AttentionChunks.cpuRows(EngineOptions.DEFAULT_MEMORY_BUDGET, 10, H, 128))
+                .isEqualTo(128);
         assertThat(AttentionChunks.cpuRows(MIB, 1, H, 32768)).isEqualTo(1);
     }
 
@@ -58,13 +60,16 @@ class AttentionChunksTest {
         int expected = AttentionChunks.cudaRows(free, 1, c.numHeads(), 65536, c.hiddenSize(), c.intermediateSize());
         assertThat(expected).isEqualTo(96);
         try (NDManager manager = NDManager.newBaseManager("PyTorch")) {
-            List<LayerPlanner.DeviceCapacity> cpu = List.of(new LayerPlanner.DeviceCapacity("cpu", LayerPlanner.UNLIMITED));
-            try (DecoderModel cuda = (DecoderModel) DecoderModel.load(model, List.of(manager), cpu, EngineOptions.defaults(),
-                    () -> free);
-                    DecoderModel host = (DecoderModel) DecoderModel.load(model, List.of(manager), cpu, EngineOptions.defaults())) {
+            List<LayerPlanner.DeviceCapacity> cpu =
+                    List.of(new LayerPlanner.DeviceCapacity("cpu", LayerPlanner.UNLIMITED));
+            try (DecoderModel cuda = (DecoderModel)
+                            DecoderModel.load(model, List.of(manager), cpu, EngineOptions.defaults(), () -> free);
+                    DecoderModel host =
+                            (DecoderModel) DecoderModel.load(model, List.of(manager), cpu, EngineOptions.defaults())) {
                 assertThat(cuda.chunkSize(1, 65536)).isEqualTo(expected);
                 assertThat(host.chunkSize(1, 65536))
-                        .isEqualTo(AttentionChunks.cpuRows(EngineOptions.DEFAULT_MEMORY_BUDGET, 1, c.numHeads(), 65536));
+                        .isEqualTo(
+                                AttentionChunks.cpuRows(EngineOptions.DEFAULT_MEMORY_BUDGET, 1, c.numHeads(), 65536));
                 assertThat(cuda.chunkSize(1, 65536)).isNotEqualTo(host.chunkSize(1, 65536));
             }
         }

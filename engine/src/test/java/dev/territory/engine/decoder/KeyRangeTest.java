@@ -13,7 +13,8 @@ class KeyRangeTest {
 
     @Test
     void keysPastTheLastRealTokenOfEveryPromptAreSkipped() {
-        assertThat(Decoder.keyLimit(new int[][] {{1, 1, 1, 0, 0, 0}, {1, 1, 0, 0, 0, 0}})).isEqualTo(3);
+        assertThat(Decoder.keyLimit(new int[][] {{1, 1, 1, 0, 0, 0}, {1, 1, 0, 0, 0, 0}}))
+                .isEqualTo(3);
         assertThat(Decoder.keyLimit(new int[][] {{1, 1, 1, 1, 1, 1}})).isEqualTo(6);
         // a prompt whose first key is padding could have a query row with every key masked: full width
         assertThat(Decoder.keyLimit(new int[][] {{1, 1, 0, 0}, {0, 1, 1, 0}})).isEqualTo(4);

@@ -29,8 +29,9 @@ class MultiDeviceForwardTest {
 
     private static final Path MODEL = TestData.model("llama3-gqa-base"); // 6 layers
     /** Padding (max_length 32 over short prompts), several chunks, every accumulator. */
-    private static final EntropyRequest REQUEST = new EntropyRequest(32, Protocol.E11_V3, 3, true)
-            .comparing(Set.of(Protocol.MASKED, Protocol.ATTENDABLE));
+    private static final EntropyRequest REQUEST =
+            new EntropyRequest(32, Protocol.E11_V3, 3, true).comparing(Set.of(Protocol.MASKED, Protocol.ATTENDABLE));
+
     private static final EngineOptions BASE = EngineOptions.defaults().withChunkSize(8);
 
     private static long embed;
@@ -49,8 +50,10 @@ class MultiDeviceForwardTest {
         sizes();
         List<PromptEntropies> single = run(BASE, null);
         // capacities that force a split: 2 layers beside the embedding, then 3, then the rest (1)
-        EngineOptions three = BASE.withDevice("cpu-standin:3").withDeviceCapacities(List.of(embed + 2 * layer, 3 * layer, 5 * layer));
-        List<PromptEntropies> split = run(three, "standin:0 embedding + layers 0-1, standin:1 layers 2-4, standin:2 layer 5");
+        EngineOptions three =
+                BASE.withDevice("cpu-standin:3").withDeviceCapacities(List.of(embed + 2 * layer, 3 * layer, 5 * layer));
+        List<PromptEntropies> split =
+                run(three, "standin:0 embedding + layers 0-1, standin:1 layers 2-4, standin:2 layer 5");
         assertSameBits(single, split);
     }
 
@@ -67,9 +70,12 @@ class MultiDeviceForwardTest {
     @Test
     void weightsLiveInOneManagerPerDeviceAndDieWithTheModel() throws Exception {
         sizes();
-        EngineOptions three = BASE.withDevice("cpu-standin:3").withDeviceCapacities(List.of(embed + 2 * layer, 3 * layer, layer));
+        EngineOptions three =
+                BASE.withDevice("cpu-standin:3").withDeviceCapacities(List.of(embed + 2 * layer, 3 * layer, layer));
         try (EntropyEngine engine = EntropyEngine.create(three)) {
-            assertThat(engine.devices()).extracting(LogicalDevice::name).containsExactly("standin:0", "standin:1", "standin:2");
+            assertThat(engine.devices())
+                    .extracting(LogicalDevice::name)
+                    .containsExactly("standin:0", "standin:1", "standin:2");
             DecoderModel model = (DecoderModel) engine.load(MODEL);
             Decoder decoder = model.decoder();
             NDManager first = decoder.managerOf(0);
@@ -80,8 +86,10 @@ class MultiDeviceForwardTest {
             assertThat(decoder.managerOf(4)).isSameAs(second);
             assertThat(List.of(first, second, third)).doesNotHaveDuplicates();
             // each is a child of its own device's manager, and those are distinct too
-            assertThat(List.of(first.getParentManager(), second.getParentManager(), third.getParentManager())).doesNotHaveDuplicates();
-            assertThat(model.forwardOnly(PromptSets.STANDARD_10_V3.subList(0, 2), REQUEST)).isEqualTo(2);
+            assertThat(List.of(first.getParentManager(), second.getParentManager(), third.getParentManager()))
+                    .doesNotHaveDuplicates();
+            assertThat(model.forwardOnly(PromptSets.STANDARD_10_V3.subList(0, 2), REQUEST))
+                    .isEqualTo(2);
             model.close();
             assertThat(first.isOpen()).isFalse();
             assertThat(second.isOpen()).isFalse();
@@ -96,16 +104,18 @@ class MultiDeviceForwardTest {
         try (EntropyEngine engine = EntropyEngine.create(small)) {
             assertThatThrownBy(() -> engine.load(MODEL))
                     .isInstanceOf(ModelException.class)
-                    .hasMessageContaining("in float32: the model does not fit: it needs 3.7 MiB = " + (embed + 6 * layer) + " bytes")
-                    .hasMessageContaining("standin:0 1.0 MiB = " + (embed + layer) + " bytes (embedding + layer 0) of 1.0 MiB = "
-                            + (embed + layer) + " bytes;")
+                    .hasMessageContaining(
+                            "in float32: the model does not fit: it needs 3.7 MiB = " + (embed + 6 * layer) + " bytes")
+                    .hasMessageContaining("standin:0 1.0 MiB = " + (embed + layer)
+                            + " bytes (embedding + layer 0) of 1.0 MiB = " + (embed + layer) + " bytes;")
                     .hasMessageContaining("layers 3-5 (1.6 MiB = " + 3 * layer + " bytes) fit on none");
         }
     }
 
     @Test
     void capacitiesMustMatchTheDevices() {
-        assertThatThrownBy(() -> EntropyEngine.create(BASE.withDevice("cpu-standin:3").withDeviceCapacities(List.of(1L, 2L))))
+        assertThatThrownBy(() ->
+                        EntropyEngine.create(BASE.withDevice("cpu-standin:3").withDeviceCapacities(List.of(1L, 2L))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("device setting 'cpu-standin:3' names 3 device(s) but 2 capacities were given");
     }
@@ -113,8 +123,10 @@ class MultiDeviceForwardTest {
     @Test
     void autoWithoutGpuRunsOnTheCpu() throws Exception {
         // this machine has no CUDA GPU; on one with GPUs this test would see them
-        try (EntropyEngine engine = EntropyEngine.create(EngineOptions.defaults().withDevice("auto"))) {
-            org.junit.jupiter.api.Assumptions.assumeTrue(ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0);
+        try (EntropyEngine engine =
+                EntropyEngine.create(EngineOptions.defaults().withDevice("auto"))) {
+            org.junit.jupiter.api.Assumptions.assumeTrue(
+                    ai.djl.engine.Engine.getEngine("PyTorch").getGpuCount() == 0);
             assertThat(engine.devices()).extracting(LogicalDevice::name).containsExactly("cpu");
             try (LoadedModel model = engine.load(MODEL)) {
                 assertThat(model.placement()).isEqualTo("cpu embedding + layers 0-5");
@@ -128,7 +140,8 @@ class MultiDeviceForwardTest {
     }
 
     private static List<PromptEntropies> run(EngineOptions options, String expectedPlan) throws Exception {
-        try (EntropyEngine engine = EntropyEngine.create(options); LoadedModel model = engine.load(MODEL)) {
+        try (EntropyEngine engine = EntropyEngine.create(options);
+                LoadedModel model = engine.load(MODEL)) {
             if (expectedPlan != null) {
                 assertThat(model.placement()).isEqualTo(expectedPlan);
             }
@@ -147,13 +160,21 @@ class MultiDeviceForwardTest {
                 for (int h = 0; h < x.entropies()[l].length; h++) {
                     worst = Math.max(worst, Math.abs(x.entropies()[l][h] - y.entropies()[l][h]));
                 }
-                assertThat(y.entropies()[l]).as("entropies prompt " + p + " layer " + l).isEqualTo(x.entropies()[l]);
-                assertThat(y.sinkMass()[l]).as("sink mass prompt " + p + " layer " + l).isEqualTo(x.sinkMass()[l]);
-                assertThat(y.rowEntropy()[l]).as("row entropy prompt " + p + " layer " + l).isEqualTo(x.rowEntropy()[l]);
+                assertThat(y.entropies()[l])
+                        .as("entropies prompt " + p + " layer " + l)
+                        .isEqualTo(x.entropies()[l]);
+                assertThat(y.sinkMass()[l])
+                        .as("sink mass prompt " + p + " layer " + l)
+                        .isEqualTo(x.sinkMass()[l]);
+                assertThat(y.rowEntropy()[l])
+                        .as("row entropy prompt " + p + " layer " + l)
+                        .isEqualTo(x.rowEntropy()[l]);
                 for (Protocol pr : x.protocols().keySet()) {
-                    assertThat(y.protocols().get(pr).entropies()[l]).as(pr + " prompt " + p + " layer " + l)
+                    assertThat(y.protocols().get(pr).entropies()[l])
+                            .as(pr + " prompt " + p + " layer " + l)
                             .isEqualTo(x.protocols().get(pr).entropies()[l]);
-                    assertThat(y.protocols().get(pr).normalizers()[l]).isEqualTo(x.protocols().get(pr).normalizers()[l]);
+                    assertThat(y.protocols().get(pr).normalizers()[l])
+                            .isEqualTo(x.protocols().get(pr).normalizers()[l]);
                 }
             }
         }

@@ -23,8 +23,9 @@ class RoundingTest {
             switch (i % 4) {
                 case 1 -> bits = (bits & 0xFFFF0000) | 0x8000; // bfloat16 tie
                 case 2 -> bits = (bits & 0xFFFFE000) | 0x1000; // float16 tie
-                case 3 -> bits = bits & 0x807FFFFF | (random.nextInt(4) << 23); // float32 subnormals and the smallest normals
-                default -> { }
+                case 3 ->
+                    bits = bits & 0x807FFFFF | (random.nextInt(4) << 23); // float32 subnormals and the smallest normals
+                default -> {}
             }
             float x = Float.intBitsToFloat(bits);
             if (!Float.isNaN(x) && Math.abs(x) <= limit) {
@@ -35,10 +36,37 @@ class RoundingTest {
     }
 
     static float[] edges() {
-        return new float[] {0f, -0f, 1f, -1f, 0x1p-126f, -0x1p-126f, 0x1.fffffep-127f, 0x1p-133f, 0x1p-134f, 0x1.8p-134f,
-            0x1.01p-134f, Float.MIN_VALUE, 0x1.008p0f, 0x1.018p0f, 0x1.00fffep0f, 0x1.ff8p0f, Rounding.BFLOAT16_LIMIT,
-            -Rounding.BFLOAT16_LIMIT, 65504f, 65519.996f, 65520f, 1e5f, 0x1p-24f, 0x1.8p-25f, 0x1p-25f, 0x1.002p0f,
-            0x1.006p0f, 3.4e-41f, 6.1e-5f};
+        return new float[] {
+            0f,
+            -0f,
+            1f,
+            -1f,
+            0x1p-126f,
+            -0x1p-126f,
+            0x1.fffffep-127f,
+            0x1p-133f,
+            0x1p-134f,
+            0x1.8p-134f,
+            0x1.01p-134f,
+            Float.MIN_VALUE,
+            0x1.008p0f,
+            0x1.018p0f,
+            0x1.00fffep0f,
+            0x1.ff8p0f,
+            Rounding.BFLOAT16_LIMIT,
+            -Rounding.BFLOAT16_LIMIT,
+            65504f,
+            65519.996f,
+            65520f,
+            1e5f,
+            0x1p-24f,
+            0x1.8p-25f,
+            0x1p-25f,
+            0x1.002p0f,
+            0x1.006p0f,
+            3.4e-41f,
+            6.1e-5f
+        };
     }
 
     @Test
@@ -59,10 +87,14 @@ class RoundingTest {
                     wrong++;
                 }
                 if (Math.abs(xs[i]) < 0x1p-126f) {
-                    assertThat(Math.abs(got[i] - want)).as("below 2^-126: within bfloat16's subnormal step").isLessThanOrEqualTo(0x1p-133f);
+                    assertThat(Math.abs(got[i] - want))
+                            .as("below 2^-126: within bfloat16's subnormal step")
+                            .isLessThanOrEqualTo(0x1p-133f);
                 }
             }
-            assertThat(wrong).as("values >= 2^-126 rounded differently from the reference").isZero();
+            assertThat(wrong)
+                    .as("values >= 2^-126 rounded differently from the reference")
+                    .isZero();
         }
     }
 
@@ -74,8 +106,10 @@ class RoundingTest {
 
     @Test
     void referencesOnKnownValues() {
-        assertThat(Rounding.bfloat16(0x1.008p0f)).isEqualTo(1f); // tie, 1 is even
-        assertThat(Rounding.bfloat16(0x1.018p0f)).isEqualTo(0x1.02p0f); // tie, up to even
+        assertThat(Rounding.bfloat16(0x1.008p0f)).isEqualTo(1f); // a quarter ulp above 1: down
+        assertThat(Rounding.bfloat16(0x1.018p0f)).isEqualTo(0x1.02p0f); // above the tie 0x1.01p0: up
+        assertThat(Rounding.bfloat16(0x1.01p0f)).isEqualTo(1f); // tie, 1 is even
+        assertThat(Rounding.bfloat16(0x1.03p0f)).isEqualTo(0x1.04p0f); // tie, up to even
         assertThat(Rounding.bfloat16(0x1.8p-134f)).isEqualTo(0x1p-133f); // subnormal tie, up to even
         assertThat(Rounding.bfloat16(0x1p-134f)).isEqualTo(0f); // subnormal tie, down to 0
         assertThat(Rounding.float16(65520f)).isEqualTo(Float.POSITIVE_INFINITY);
@@ -99,15 +133,23 @@ class RoundingTest {
             int first = -1;
             for (int i = 0; i < xs.length; i++) {
                 float want = rounding.round(xs[i]);
-                boolean same = Float.floatToIntBits(got[i]) == Float.floatToIntBits(want) || (got[i] == 0f && want == 0f);
+                boolean same =
+                        Float.floatToIntBits(got[i]) == Float.floatToIntBits(want) || (got[i] == 0f && want == 0f);
                 if (!same) {
                     wrong++;
                     first = first < 0 ? i : first;
                 }
             }
-            assertThat(wrong).as("%s: %d of %d values differ from the reference, first %a -> %a (want %a)", rounding, wrong,
-                    xs.length, first < 0 ? 0f : xs[first], first < 0 ? 0f : got[first],
-                    first < 0 ? 0f : rounding.round(xs[first])).isZero();
+            assertThat(wrong)
+                    .as(
+                            "%s: %d of %d values differ from the reference, first %a -> %a (want %a)",
+                            rounding,
+                            wrong,
+                            xs.length,
+                            first < 0 ? 0f : xs[first],
+                            first < 0 ? 0f : got[first],
+                            first < 0 ? 0f : rounding.round(xs[first]))
+                    .isZero();
         }
     }
 }

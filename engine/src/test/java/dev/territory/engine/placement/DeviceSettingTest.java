@@ -16,7 +16,9 @@ class DeviceSettingTest {
     private static final IntSupplier FOUR_GPUS = () -> 4;
 
     private static List<String> names(String setting, IntSupplier gpus) {
-        return DeviceSetting.resolve(setting, gpus).stream().map(LogicalDevice::name).toList();
+        return DeviceSetting.resolve(setting, gpus).stream()
+                .map(LogicalDevice::name)
+                .toList();
     }
 
     @Test
@@ -58,13 +60,18 @@ class DeviceSettingTest {
     @Test
     void everySettingMapsToTheDjlDeviceItNames() {
         assertThat(DeviceSetting.resolve("gpu:3", FOUR_GPUS).get(0).djlDevice()).isEqualTo(Device.gpu(3));
-        assertThat(DeviceSetting.resolve("gpu:1, gpu:0", FOUR_GPUS)).extracting(LogicalDevice::djlDevice)
+        assertThat(DeviceSetting.resolve("gpu:1, gpu:0", FOUR_GPUS))
+                .extracting(LogicalDevice::djlDevice)
                 .containsExactly(Device.gpu(1), Device.gpu(0));
-        assertThat(DeviceSetting.resolve("auto", FOUR_GPUS)).extracting(LogicalDevice::djlDevice)
+        assertThat(DeviceSetting.resolve("auto", FOUR_GPUS))
+                .extracting(LogicalDevice::djlDevice)
                 .containsExactly(Device.gpu(0), Device.gpu(1), Device.gpu(2), Device.gpu(3));
-        assertThat(DeviceSetting.resolve("auto", NO_GPU)).extracting(LogicalDevice::djlDevice).containsExactly(Device.cpu());
+        assertThat(DeviceSetting.resolve("auto", NO_GPU))
+                .extracting(LogicalDevice::djlDevice)
+                .containsExactly(Device.cpu());
         assertThat(DeviceSetting.resolve("cpu", NO_GPU).get(0).djlDevice()).isEqualTo(Device.cpu());
-        assertThat(DeviceSetting.resolve("gpu:2", FOUR_GPUS).get(0).djlDevice().isGpu()).isTrue();
+        assertThat(DeviceSetting.resolve("gpu:2", FOUR_GPUS).get(0).djlDevice().isGpu())
+                .isTrue();
     }
 
     @Test
@@ -80,9 +87,11 @@ class DeviceSettingTest {
         assertThatThrownBy(() -> DeviceSetting.resolve("gpu:4", FOUR_GPUS))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("device setting 'gpu:4': gpu:4 is beyond the 4 visible CUDA GPU(s) (gpu:0 to gpu:3)");
-        assertThatThrownBy(() -> DeviceSetting.resolve("gpu:0", NO_GPU)).hasMessage("device setting 'gpu:0': no CUDA GPU is "
-                + "visible on this machine (use cpu, or auto: every visible GPU, else the cpu)");
-        assertThatThrownBy(() -> DeviceSetting.resolve("gpu:0,gpu:1", NO_GPU)).hasMessageContaining("no CUDA GPU is visible");
+        assertThatThrownBy(() -> DeviceSetting.resolve("gpu:0", NO_GPU))
+                .hasMessage("device setting 'gpu:0': no CUDA GPU is "
+                        + "visible on this machine (use cpu, or auto: every visible GPU, else the cpu)");
+        assertThatThrownBy(() -> DeviceSetting.resolve("gpu:0,gpu:1", NO_GPU))
+                .hasMessageContaining("no CUDA GPU is visible");
         assertThatThrownBy(() -> DeviceSetting.resolve("gpu:0,gpu:7", FOUR_GPUS))
                 .hasMessageContaining("gpu:7 is beyond the 4 visible");
     }
@@ -95,12 +104,18 @@ class DeviceSettingTest {
                         + "; a list names GPUs only)");
         assertThatThrownBy(() -> DeviceSetting.resolve("gpu", FOUR_GPUS)).hasMessageContaining("unknown device 'gpu'");
         assertThatThrownBy(() -> DeviceSetting.resolve("gpu:x", FOUR_GPUS))
-                .hasMessage("device setting 'gpu:x': 'x' is not a device index (accepted: " + DeviceSetting.ACCEPTED + ")");
-        assertThatThrownBy(() -> DeviceSetting.resolve("gpu:-1", FOUR_GPUS)).hasMessageContaining("'-1' is not a device index");
-        assertThatThrownBy(() -> DeviceSetting.resolve("gpu:0,cpu", FOUR_GPUS)).hasMessageContaining("unknown device 'cpu'");
+                .hasMessage(
+                        "device setting 'gpu:x': 'x' is not a device index (accepted: " + DeviceSetting.ACCEPTED + ")");
+        assertThatThrownBy(() -> DeviceSetting.resolve("gpu:-1", FOUR_GPUS))
+                .hasMessageContaining("'-1' is not a device index");
+        assertThatThrownBy(() -> DeviceSetting.resolve("gpu:0,cpu", FOUR_GPUS))
+                .hasMessageContaining("unknown device 'cpu'");
         assertThatThrownBy(() -> DeviceSetting.resolve("gpu:0,", FOUR_GPUS)).hasMessageContaining("unknown device ''");
-        assertThatThrownBy(() -> DeviceSetting.resolve("gpu:1,gpu:1", FOUR_GPUS)).hasMessage("device setting 'gpu:1,gpu:1': gpu:1 is named twice");
-        assertThatThrownBy(() -> DeviceSetting.resolve("cpu-standin:0", NO_GPU)).hasMessageContaining("at least 1 device");
-        assertThatThrownBy(() -> DeviceSetting.resolve("cpu-standin:", NO_GPU)).hasMessageContaining("is not a device index");
+        assertThatThrownBy(() -> DeviceSetting.resolve("gpu:1,gpu:1", FOUR_GPUS))
+                .hasMessage("device setting 'gpu:1,gpu:1': gpu:1 is named twice");
+        assertThatThrownBy(() -> DeviceSetting.resolve("cpu-standin:0", NO_GPU))
+                .hasMessageContaining("at least 1 device");
+        assertThatThrownBy(() -> DeviceSetting.resolve("cpu-standin:", NO_GPU))
+                .hasMessageContaining("is not a device index");
     }
 }

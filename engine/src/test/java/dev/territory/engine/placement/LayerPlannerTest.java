@@ -40,7 +40,8 @@ class LayerPlannerTest {
 
     @Test
     void unlimitedCpuTakesEverything() throws DoesNotFit {
-        LayerPlan plan = LayerPlanner.plan(Long.MAX_VALUE / 4, layers(3), List.of(new DeviceCapacity("cpu", LayerPlanner.UNLIMITED)));
+        LayerPlan plan = LayerPlanner.plan(
+                Long.MAX_VALUE / 4, layers(3), List.of(new DeviceCapacity("cpu", LayerPlanner.UNLIMITED)));
         assertThat(plan.describe()).isEqualTo("cpu embedding + layers 0-2");
     }
 
@@ -84,7 +85,8 @@ class LayerPlannerTest {
 
     @Test
     void aDeviceTooSmallForTheNextLayerIsSkipped() throws DoesNotFit {
-        LayerPlan plan = LayerPlanner.plan(EMBED, layers(4), List.of(gpu(0, EMBED + LAYER), gpu(1, LAYER - 1), gpu(2, 3 * LAYER)));
+        LayerPlan plan = LayerPlanner.plan(
+                EMBED, layers(4), List.of(gpu(0, EMBED + LAYER), gpu(1, LAYER - 1), gpu(2, 3 * LAYER)));
         assertThat(plan.describe()).isEqualTo("gpu:0 embedding + layer 0, gpu:2 layers 1-3");
         assertThat(plan.devicesUsed()).isEqualTo(2);
     }
@@ -103,8 +105,9 @@ class LayerPlannerTest {
     void embeddingLargerThanTheFirstDevice() {
         assertThatThrownBy(() -> LayerPlanner.plan(3L << 30, layers(2), List.of(gpu(0, 2L << 30), gpu(1, 8L << 30))))
                 .isInstanceOf(DoesNotFit.class)
-                .hasMessage("the model does not fit: its embedding needs 3.00 GiB = 3221225472 bytes on the first device"
-                        + " gpu:0, which has 2.00 GiB = 2147483648 bytes available");
+                .hasMessage(
+                        "the model does not fit: its embedding needs 3.00 GiB = 3221225472 bytes on the first device"
+                                + " gpu:0, which has 2.00 GiB = 2147483648 bytes available");
     }
 
     @Test

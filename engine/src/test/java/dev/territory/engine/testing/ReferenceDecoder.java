@@ -1,11 +1,16 @@
 package dev.territory.engine.testing;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import dev.territory.engine.entropy.HeadEntropy;
 import dev.territory.engine.synthetic.SyntheticCheckpoint;
 
 /**
- * An independent, deliberately plain implementation of the Llama-style forward pass and the
- * notebook's e11-v3 entropy in double arithmetic, one prompt at a time, loops only. Slow; for
- * small generated checkpoints.
+ * An independent, deliberately plain implementation of the Llama-style forward pass in double
+ * arithmetic, one prompt at a time, loops only, reduced to the notebook's e11-v3 entropy by the
+ * engine's one {@link HeadEntropy} (the mean weights handed to it as float32, as the engine's).
+ * Slow; for small generated checkpoints.
  */
 public final class ReferenceDecoder {
 
@@ -33,7 +38,7 @@ public final class ReferenceDecoder {
             }
         }
         double[] inv = inverseFrequencies(d);
-        double[][] out = new double[s.layers][h];
+        float[] means = new float[s.layers * h * t]; // (L, H, T) mean weight per key over all t query rows
         for (int l = 0; l < s.layers; l++) {
             String p = "model.layers." + l + ".";
             double[][] hs = rms(x, w(p + "input_layernorm.weight"));
@@ -51,7 +56,9 @@ public final class ReferenceDecoder {
                     boolean[] ok = new boolean[t];
                     double max = Double.NEGATIVE_INFINITY;
                     for (int j = 0; j < t; j++) {
-                        ok[j] = j <= i && mask[j] == 1 && (s.slidingWindow == null || !windowOn() || i - j < s.slidingWindow);
+                        ok[j] = j <= i
+                                && mask[j] == 1
+                                && (s.slidingWindow == null || !windowOn() || i - j < s.slidingWindow);
                         if (ok[j]) {
                             double dot = 0;
                             for (int c = 0; c < d; c++) {
@@ -74,7 +81,9 @@ public final class ReferenceDecoder {
                         }
                     }
                 }
-                out[l][head] = normalizedEntropy(colMean);
+                for (int j = 0; j < t; j++) {
+                    means[(l * h + head) * t + j] = (float) colMean[j];
+                }
             }
             double[][] o = linear(attn, w(p + "self_attn.o_proj.weight"), null, e);
             for (int i = 0; i < t; i++) {
@@ -98,31 +107,24 @@ public final class ReferenceDecoder {
                 }
             }
         }
+        return normalizedEntropies(means, s.layers, h, t);
+    }
+
+    private static double[][] normalizedEntropies(float[] means, int layers, int heads, int t) {
+        double[][] out = new double[layers][heads];
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray mean = manager.create(means, new Shape(layers, heads, t));
+            double[] e =
+                    HeadEntropy.normalized(mean, HeadEntropy.nonZeroCount(mean)).toDoubleArray(); // (L, H)
+            for (int l = 0; l < layers; l++) {
+                System.arraycopy(e, l * heads, out[l], 0, heads);
+            }
+        }
         return out;
     }
 
     private boolean windowOn() {
         return !s.modelType.equals("qwen2") || s.useSlidingWindow;
-    }
-
-    static double normalizedEntropy(double[] mean) {
-        double total = 0;
-        int n = 0;
-        for (double m : mean) {
-            total += m;
-            n += m > 0 ? 1 : 0;
-        }
-        if (n <= 1) {
-            return 0;
-        }
-        double hsum = 0;
-        for (double m : mean) {
-            if (m > 0) {
-                double p = m / total;
-                hsum -= p * Math.log(p) / Math.log(2);
-            }
-        }
-        return hsum / (Math.log(n) / Math.log(2));
     }
 
     /** HF default inverse frequencies and, for llama3, the scaling of the long wavelengths. */
