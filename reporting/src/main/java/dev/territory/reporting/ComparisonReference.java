@@ -42,7 +42,18 @@ public record ComparisonReference(
      * bfloat16, as every model the notebook loads ({@code torch_dtype=torch.bfloat16}).
      */
     public static final ComparisonReference E11_MISTRAL = new ComparisonReference(
-            "Mistral-7B-v0.3", "MHA", 32, 8, 0.7492, 0.7806, +0.0314, 0.2508, 0.2194, -0.0314, "C_REFUTED", "bfloat16",
+            "Mistral-7B-v0.3",
+            "MHA",
+            32,
+            8,
+            0.7492,
+            0.7806,
+            +0.0314,
+            0.2508,
+            0.2194,
+            -0.0314,
+            "C_REFUTED",
+            "bfloat16",
             BUILT_IN_E11);
 
     public boolean builtInE11() {
@@ -59,7 +70,9 @@ public record ComparisonReference(
 
     /** True when the claimed label and the head counts disagree. */
     public boolean mislabelled() {
-        return queryHeads != null && kvHeads != null && claimedArchitecture != null
+        return queryHeads != null
+                && kvHeads != null
+                && claimedArchitecture != null
                 && !claimedArchitecture.equalsIgnoreCase(architectureFromConfig());
     }
 

@@ -18,8 +18,8 @@ public final class DeviceName {
     /** e.g. "CPU: AMD EPYC 7B13 (16 logical cores)" or "gpu:0: NVIDIA H200, 143771 MiB". */
     public static String of(String device) {
         if (device == null || device.isBlank() || device.startsWith("cpu")) {
-            return "CPU: " + cpuModel(Path.of("/proc/cpuinfo")) + " (" + Runtime.getRuntime().availableProcessors()
-                    + " logical cores)";
+            return "CPU: " + cpuModel(Path.of("/proc/cpuinfo")) + " ("
+                    + Runtime.getRuntime().availableProcessors() + " logical cores)";
         }
         StringBuilder out = new StringBuilder();
         for (String one : device.split(",")) {
@@ -52,8 +52,10 @@ public final class DeviceName {
         }
         String index = device.substring(4);
         try {
-            Process p = new ProcessBuilder("nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader",
-                    "-i", index).redirectErrorStream(true).start();
+            Process p = new ProcessBuilder(
+                            "nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader", "-i", index)
+                    .redirectErrorStream(true)
+                    .start();
             if (!p.waitFor(10, TimeUnit.SECONDS)) {
                 p.destroyForcibly();
                 return "GPU name unknown (nvidia-smi did not answer)";

@@ -1,5 +1,7 @@
 package dev.territory.reporting;
 
+import dev.territory.statistics.PromptReductions;
+import dev.territory.statistics.PromptReductions.ProtocolValues;
 import java.util.Map;
 
 /**
@@ -20,30 +22,69 @@ import java.util.Map;
  *     carries without its mask (null when unknown)
  */
 public record EntropyRecord(
-        String role, int seed, int promptIndex, int[] inputIds, int[] attentionMask, double[][] entropies,
-        double[][] sinkMass, double[][] rowEntropy, Map<String, ProtocolValues> protocols, Integer tokenCount) {
+        String role,
+        int seed,
+        int promptIndex,
+        int[] inputIds,
+        int[] attentionMask,
+        double[][] entropies,
+        double[][] sinkMass,
+        double[][] rowEntropy,
+        Map<String, ProtocolValues> protocols,
+        Integer tokenCount) {
 
-    /**
-     * One protocol's reduction of the prompt's heads.
-     *
-     * @param entropies normalized entropy per [layer][head]
-     * @param normalizers per [layer][head] the count whose log2 divided it (non-zero mean weights for e11-v3 and
-     *     masked, attendable keys for attendable)
-     */
-    public record ProtocolValues(double[][] entropies, int[][] normalizers) {}
-
-    public EntropyRecord(String role, int seed, int promptIndex, int[] inputIds, int[] attentionMask, double[][] entropies) {
+    public EntropyRecord(
+            String role, int seed, int promptIndex, int[] inputIds, int[] attentionMask, double[][] entropies) {
         this(role, seed, promptIndex, inputIds, attentionMask, entropies, null, null, Map.of());
     }
 
     /** The token count from the mask. */
-    public EntropyRecord(String role, int seed, int promptIndex, int[] inputIds, int[] attentionMask, double[][] entropies,
-            double[][] sinkMass, double[][] rowEntropy, Map<String, ProtocolValues> protocols) {
-        this(role, seed, promptIndex, inputIds, attentionMask, entropies, sinkMass, rowEntropy, protocols,
-                attentionMask == null ? null : java.util.Arrays.stream(attentionMask).sum());
+    public EntropyRecord(
+            String role,
+            int seed,
+            int promptIndex,
+            int[] inputIds,
+            int[] attentionMask,
+            double[][] entropies,
+            double[][] sinkMass,
+            double[][] rowEntropy,
+            Map<String, ProtocolValues> protocols) {
+        this(
+                role,
+                seed,
+                promptIndex,
+                inputIds,
+                attentionMask,
+                entropies,
+                sinkMass,
+                rowEntropy,
+                protocols,
+                attentionMask == null
+                        ? null
+                        : java.util.Arrays.stream(attentionMask).sum());
+    }
+
+    /** A prompt as the statistics see it, without token ids or mask (a pipeline event carries neither). */
+    public static EntropyRecord of(PromptReductions p) {
+        return new EntropyRecord(
+                p.role(),
+                p.seed(),
+                p.promptIndex(),
+                null,
+                null,
+                p.entropies(),
+                p.sinkMass(),
+                p.rowEntropy(),
+                p.protocols(),
+                p.tokenCount());
     }
 
     public EntropyRecord {
         protocols = protocols == null ? Map.of() : Map.copyOf(protocols);
+    }
+
+    /** What the run's statistics use of this record (not the token ids and mask). */
+    public PromptReductions forStatistics() {
+        return new PromptReductions(role, seed, promptIndex, entropies, sinkMass, rowEntropy, protocols, tokenCount);
     }
 }

@@ -95,13 +95,23 @@ public final class Exports {
      */
     public static void metricsCsv(RunReport report, Writer out) throws IOException {
         out.write(METRICS_CSV_HEADER + "\n");
-        writeRole(out, "base", report.base().seedResults(), report.base().specialization(), report.base().gqaMetrics());
-        writeRole(out, "instruct", report.instruct().seedResults(), report.instruct().specialization(),
+        writeRole(
+                out,
+                "base",
+                report.base().seedResults(),
+                report.base().specialization(),
+                report.base().gqaMetrics());
+        writeRole(
+                out,
+                "instruct",
+                report.instruct().seedResults(),
+                report.instruct().specialization(),
                 report.instruct().gqaMetrics());
     }
 
-    private static void writeRole(Writer out, String role, List<SeedMetrics> seeds, SpecializationMetrics aggSpec,
-            GroupMetrics aggGroups) throws IOException {
+    private static void writeRole(
+            Writer out, String role, List<SeedMetrics> seeds, SpecializationMetrics aggSpec, GroupMetrics aggGroups)
+            throws IOException {
         for (SeedMetrics s : seeds) {
             String seed = Integer.toString(s.seed());
             scalars(out, role, seed, s.specialization(), s.gqaMetrics());
@@ -137,8 +147,9 @@ public final class Exports {
         }
     }
 
-    private static void row(Writer out, String role, String seed, String metric, String layer, String head, String group,
-            double value) throws IOException {
+    private static void row(
+            Writer out, String role, String seed, String metric, String layer, String head, String group, double value)
+            throws IOException {
         out.write(role + "," + seed + "," + metric + "," + layer + "," + head + "," + group + "," + num(value) + "\n");
     }
 
@@ -169,7 +180,8 @@ public final class Exports {
         n.put("independent_criteria", report.evidence().independent());
         n.put("canonical_prompts", report.evidence().canonicalPrompts());
         Json.put(n, "base_specialization", report.base().specialization().specializationIndex());
-        Json.put(n, "instruct_specialization", report.instruct().specialization().specializationIndex());
+        Json.put(
+                n, "instruct_specialization", report.instruct().specialization().specializationIndex());
         Json.put(n, "delta_specialization", report.verdict().deltaSpecialization());
         Json.put(n, "base_correlation", report.base().specialization().meanHeadCorrelation());
         Json.put(n, "instruct_correlation", report.instruct().specialization().meanHeadCorrelation());

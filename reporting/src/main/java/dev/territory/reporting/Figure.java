@@ -22,10 +22,10 @@ import org.jfree.chart.ChartFactory;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.annotations.CategoryTextAnnotation;
 import org.jfree.chart.axis.AxisLocation;
-import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.axis.CategoryAxis;
 import org.jfree.chart.axis.NumberAxis;
 import org.jfree.chart.axis.NumberTickUnit;
+import org.jfree.chart.axis.ValueAxis;
 import org.jfree.chart.labels.StandardCategoryItemLabelGenerator;
 import org.jfree.chart.plot.CategoryPlot;
 import org.jfree.chart.plot.IntervalMarker;
@@ -60,7 +60,7 @@ import org.jfree.svg.SVGGraphics2D;
  *
  * Differences from the notebook, on purpose: architectures are labelled from config head counts,
  * KV-group lines are drawn every {@code groupSize} heads (the notebook hard-codes 4), and a
- * non-finite within/between ratio is left out of panel 3 and named in its title. Issue 9: when the run
+ * non-finite within/between ratio is left out of panel 3 and named in its title. When the run
  * has bootstrap intervals, the specialization-index bars of this run (panels 1 and 2) carry interval
  * bars (whiskers with caps, in {@link #INTERVAL}) from the lower to the upper bound.
  */
@@ -78,6 +78,7 @@ public record Figure(byte[] png, String svg, int width, int height) {
     static final Color L_STAR = new Color(255, 244, 153);
     /** Interval bars (bootstrap intervals) on the specialization-index bars: a dark blue used nowhere else. */
     static final Color INTERVAL = new Color(0x1a, 0x23, 0x7e);
+
     static final Font TITLE = new Font(Font.SANS_SERIF, Font.BOLD, 17);
     static final Font LABEL = new Font(Font.SANS_SERIF, Font.PLAIN, 15);
     static final Font TICK = new Font(Font.SANS_SERIF, Font.PLAIN, 13);
@@ -134,7 +135,10 @@ public record Figure(byte[] png, String svg, int width, int height) {
         }
         g.drawString(title, 20, 34);
         JFreeChart[] charts = {
-            referencePanel(d), specializationPanel(d), groupPanel(d), layerPanel(d),
+            referencePanel(d),
+            specializationPanel(d),
+            groupPanel(d),
+            layerPanel(d),
             heatmap(d.runModel() + " BASE: head correlation", d.baseCorrelation(), d.groupSize()),
             heatmap(d.runModel() + " INSTRUCT: head correlation", d.instructCorrelation(), d.groupSize())
         };
@@ -157,16 +161,23 @@ public record Figure(byte[] png, String svg, int width, int height) {
         ds.addValue(d.instructSi(), "Instruct", run);
         JFreeChart chart = ChartFactory.createBarChart(
                 "Specialization Index: reference vs this run\n(higher = more unique roles"
-                        + (d.baseSiInterval() == null ? ")" : "; bars: bootstrap interval)"), null, "Specialization Index", ds);
+                        + (d.baseSiInterval() == null ? ")" : "; bars: bootstrap interval)"),
+                null,
+                "Specialization Index",
+                ds);
         IntervalBars bars = new IntervalBars();
         bars.put(0, 1, d.baseSiInterval());
         bars.put(1, 1, d.instructSiInterval());
         chart.getCategoryPlot().setRenderer(bars);
         CategoryPlot plot = styleBars(chart);
-        double top = Math.max(1.0, Math.max(Math.max(d.referenceBaseSi(), d.referenceInstructSi()),
-                Math.max(d.baseSi(), d.instructSi())) + 0.12);
-        plot.getRangeAxis().setRange(Math.min(Math.min(0.0, Math.min(d.baseSi(), d.instructSi())), bars.lowest()),
-                Math.max(top, bars.highest() + 0.12));
+        double top = Math.max(
+                1.0,
+                Math.max(Math.max(d.referenceBaseSi(), d.referenceInstructSi()), Math.max(d.baseSi(), d.instructSi()))
+                        + 0.12);
+        plot.getRangeAxis()
+                .setRange(
+                        Math.min(Math.min(0.0, Math.min(d.baseSi(), d.instructSi())), bars.lowest()),
+                        Math.max(top, bars.highest() + 0.12));
         addDelta(plot, ref, d.referenceBaseSi(), d.referenceInstructSi(), Double.NEGATIVE_INFINITY);
         addDelta(plot, run, d.baseSi(), d.instructSi(), bars.highest()); // above the interval bars
         return chart;
@@ -178,7 +189,9 @@ public record Figure(byte[] png, String svg, int width, int height) {
             return;
         }
         CategoryTextAnnotation a = new CategoryTextAnnotation(
-                String.format(Locale.ROOT, "Δ=%+.4f", delta), category, Math.max(Math.max(base, instruct), above) + 0.05);
+                String.format(Locale.ROOT, "Δ=%+.4f", delta),
+                category,
+                Math.max(Math.max(base, instruct), above) + 0.05);
         a.setFont(ANNOTATION);
         a.setPaint(delta > 0 ? POSITIVE : NEGATIVE);
         a.setTextAnchor(TextAnchor.BOTTOM_CENTER);
@@ -190,9 +203,16 @@ public record Figure(byte[] png, String svg, int width, int height) {
         DefaultCategoryDataset ds = new DefaultCategoryDataset();
         ds.addValue(d.baseSi(), "Specialization Index", "Base");
         ds.addValue(d.instructSi(), "Specialization Index", "Instruct");
-        JFreeChart chart = ChartFactory.createBarChart(String.format(Locale.ROOT,
-                "%s (%s): Specialization\nΔ = %+.4f", d.runModel(), d.runArchitecture(), d.instructSi() - d.baseSi()),
-                null, "Specialization Index", ds);
+        JFreeChart chart = ChartFactory.createBarChart(
+                String.format(
+                        Locale.ROOT,
+                        "%s (%s): Specialization\nΔ = %+.4f",
+                        d.runModel(),
+                        d.runArchitecture(),
+                        d.instructSi() - d.baseSi()),
+                null,
+                "Specialization Index",
+                ds);
         chart.removeLegend();
         CategoryPlot plot = styleBars(chart);
         IntervalBars r = new IntervalBars() {
@@ -212,8 +232,10 @@ public record Figure(byte[] png, String svg, int width, int height) {
         r.setDefaultItemLabelFont(ANNOTATION);
         r.setMaximumBarWidth(0.3);
         plot.setRenderer(r);
-        plot.getRangeAxis().setRange(Math.min(Math.min(0.0, Math.min(d.baseSi(), d.instructSi())), r.lowest()),
-                Math.max(Math.max(1.0, Math.max(d.baseSi(), d.instructSi()) + 0.1), r.highest() + 0.05));
+        plot.getRangeAxis()
+                .setRange(
+                        Math.min(Math.min(0.0, Math.min(d.baseSi(), d.instructSi())), r.lowest()),
+                        Math.max(Math.max(1.0, Math.max(d.baseSi(), d.instructSi()) + 0.1), r.highest() + 0.05));
         return chart;
     }
 
@@ -255,7 +277,10 @@ public record Figure(byte[] png, String svg, int width, int height) {
         ds.addSeries(base);
         ds.addSeries(inst);
         JFreeChart chart = ChartFactory.createXYLineChart(
-                d.runModel() + " (" + d.runArchitecture() + "): layer-wise head variance", "Layer", "Head variance", ds);
+                d.runModel() + " (" + d.runArchitecture() + "): layer-wise head variance",
+                "Layer",
+                "Head variance",
+                ds);
         XYPlot plot = chart.getXYPlot();
         XYLineAndShapeRenderer r = new XYLineAndShapeRenderer(true, true);
         r.setSeriesPaint(0, BASE);
@@ -352,16 +377,31 @@ public record Figure(byte[] png, String svg, int width, int height) {
         }
 
         double lowest() {
-            return intervals.values().stream().mapToDouble(iv -> Math.min(iv[0], iv[1])).min().orElse(0.0);
+            return intervals.values().stream()
+                    .mapToDouble(iv -> Math.min(iv[0], iv[1]))
+                    .min()
+                    .orElse(0.0);
         }
 
         double highest() {
-            return intervals.values().stream().mapToDouble(iv -> Math.max(iv[0], iv[1])).max().orElse(0.0);
+            return intervals.values().stream()
+                    .mapToDouble(iv -> Math.max(iv[0], iv[1]))
+                    .max()
+                    .orElse(0.0);
         }
 
         @Override
-        public void drawItem(Graphics2D g2, CategoryItemRendererState state, Rectangle2D dataArea, CategoryPlot plot,
-                CategoryAxis domainAxis, ValueAxis rangeAxis, CategoryDataset dataset, int row, int column, int pass) {
+        public void drawItem(
+                Graphics2D g2,
+                CategoryItemRendererState state,
+                Rectangle2D dataArea,
+                CategoryPlot plot,
+                CategoryAxis domainAxis,
+                ValueAxis rangeAxis,
+                CategoryDataset dataset,
+                int row,
+                int column,
+                int pass) {
             super.drawItem(g2, state, dataArea, plot, domainAxis, rangeAxis, dataset, row, column, pass);
             double[] iv = intervals.get(List.of(row, column));
             int visibleRow = state.getVisibleSeriesIndex(row);

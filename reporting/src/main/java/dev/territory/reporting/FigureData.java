@@ -1,5 +1,7 @@
 package dev.territory.reporting;
 
+import dev.territory.contracts.ModelInfo;
+
 /**
  * The numbers the six panels of the notebook's figure (cell 8) show.
  *
@@ -43,42 +45,95 @@ public record FigureData(
         double[] instructSiInterval) {
 
     /** Without interval bars. */
-    public FigureData(String runModel, String runArchitecture, String referenceModel, String referenceArchitecture,
-            double referenceBaseSi, double referenceInstructSi, double baseSi, double instructSi, double[] baseGroup,
-            double[] instructGroup, double[] baseLayerVariances, double[] instructLayerVariances,
-            double[][] baseCorrelation, double[][] instructCorrelation, int groupSize, String verdict) {
-        this(runModel, runArchitecture, referenceModel, referenceArchitecture, referenceBaseSi, referenceInstructSi,
-                baseSi, instructSi, baseGroup, instructGroup, baseLayerVariances, instructLayerVariances,
-                baseCorrelation, instructCorrelation, groupSize, verdict, null, null);
+    public FigureData(
+            String runModel,
+            String runArchitecture,
+            String referenceModel,
+            String referenceArchitecture,
+            double referenceBaseSi,
+            double referenceInstructSi,
+            double baseSi,
+            double instructSi,
+            double[] baseGroup,
+            double[] instructGroup,
+            double[] baseLayerVariances,
+            double[] instructLayerVariances,
+            double[][] baseCorrelation,
+            double[][] instructCorrelation,
+            int groupSize,
+            String verdict) {
+        this(
+                runModel,
+                runArchitecture,
+                referenceModel,
+                referenceArchitecture,
+                referenceBaseSi,
+                referenceInstructSi,
+                baseSi,
+                instructSi,
+                baseGroup,
+                instructGroup,
+                baseLayerVariances,
+                instructLayerVariances,
+                baseCorrelation,
+                instructCorrelation,
+                groupSize,
+                verdict,
+                null,
+                null);
     }
 
     /** The same data with the specialization index's interval bars. */
     public FigureData withSiIntervals(double[] base, double[] instruct) {
-        return new FigureData(runModel, runArchitecture, referenceModel, referenceArchitecture, referenceBaseSi,
-                referenceInstructSi, baseSi, instructSi, baseGroup, instructGroup, baseLayerVariances,
-                instructLayerVariances, baseCorrelation, instructCorrelation, groupSize, verdict, base, instruct);
+        return new FigureData(
+                runModel,
+                runArchitecture,
+                referenceModel,
+                referenceArchitecture,
+                referenceBaseSi,
+                referenceInstructSi,
+                baseSi,
+                instructSi,
+                baseGroup,
+                instructGroup,
+                baseLayerVariances,
+                instructLayerVariances,
+                baseCorrelation,
+                instructCorrelation,
+                groupSize,
+                verdict,
+                base,
+                instruct);
     }
 
     public static FigureData of(RunReport r) {
         var b = r.base();
         var i = r.instruct();
-        ModelSummary m = r.description().base();
+        ModelInfo m = r.description().base();
         ComparisonReference ref = r.reference();
-        String refArch = ref.queryHeads() == null ? ref.claimedArchitecture()
-                : Architecture.kind(ref.queryHeads(), ref.kvHeads()) + " " + Architecture.ratio(ref.queryHeads(), ref.kvHeads());
+        String refArch = ref.queryHeads() == null
+                ? ref.claimedArchitecture()
+                : Architecture.kind(ref.queryHeads(), ref.kvHeads()) + " "
+                        + Architecture.ratio(ref.queryHeads(), ref.kvHeads());
         return new FigureData(
                 m.name(),
-                m.attentionKind() + " " + Architecture.ratio(m.numQueryHeads(), m.numKvHeads()),
+                m.attentionKind() + " " + Architecture.ratio(m.numHeads(), m.numKvHeads()),
                 ref.model(),
                 refArch,
                 ref.baseSpecialization(),
                 ref.instructSpecialization(),
                 b.specialization().specializationIndex(),
                 i.specialization().specializationIndex(),
-                new double[] {b.gqaMetrics().withinGroupVariance(), b.gqaMetrics().betweenGroupVariance(),
-                    b.gqaMetrics().withinBetweenRatio()},
-                new double[] {i.gqaMetrics().withinGroupVariance(), i.gqaMetrics().betweenGroupVariance(),
-                    i.gqaMetrics().withinBetweenRatio()},
+                new double[] {
+                    b.gqaMetrics().withinGroupVariance(),
+                    b.gqaMetrics().betweenGroupVariance(),
+                    b.gqaMetrics().withinBetweenRatio()
+                },
+                new double[] {
+                    i.gqaMetrics().withinGroupVariance(),
+                    i.gqaMetrics().betweenGroupVariance(),
+                    i.gqaMetrics().withinBetweenRatio()
+                },
                 b.specialization().layerVariances(),
                 i.specialization().layerVariances(),
                 b.specialization().headCorrelationMatrix(),
@@ -94,7 +149,8 @@ public record FigureData(
             return null;
         }
         var iv = (base ? r.uncertainty().base() : r.uncertainty().instruct()).get("specialization_index");
-        return iv == null || !Double.isFinite(iv.low()) || !Double.isFinite(iv.high()) ? null
+        return iv == null || !Double.isFinite(iv.low()) || !Double.isFinite(iv.high())
+                ? null
                 : new double[] {iv.low(), iv.high()};
     }
 }

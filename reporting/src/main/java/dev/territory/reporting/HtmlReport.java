@@ -1,6 +1,9 @@
 package dev.territory.reporting;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.territory.contracts.ModelFile;
+import dev.territory.contracts.ModelInfo;
+import dev.territory.statistics.ProtocolComparison;
 import dev.territory.statistics.SpecializationMetrics;
 import dev.territory.statistics.Uncertainty;
 import dev.territory.statistics.VerdictEvidence;
@@ -20,8 +23,11 @@ public final class HtmlReport {
     public static String render(RunReport r, Figure figure) {
         StringBuilder h = new StringBuilder(64 * 1024);
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>")
-                .append(esc("E11-T " + r.description().runId() + ": " + r.evidence().line())).append("</title>\n")
-                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<style>\n").append(CSS)
+                .append(esc(
+                        "E11-T " + r.description().runId() + ": " + r.evidence().line()))
+                .append("</title>\n")
+                .append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<style>\n")
+                .append(CSS)
                 .append("</style></head><body>\n");
         body(h, r, "data:image/png;base64," + Base64.getEncoder().encodeToString(figure.png()));
         h.append("</body></html>\n");
@@ -33,52 +39,104 @@ public final class HtmlReport {
         var d = r.description();
         var v = r.verdict();
         h.append("<h1>E11-T run ").append(esc(d.runId())).append("</h1>\n");
-        h.append("<section id=\"verdict\" class=\"verdict ").append(esc(v.code())).append(" evidence-")
-                .append(esc(r.evidence().evidence().replace(' ', '-'))).append("\">\n<div class=\"code\">")
-                .append(esc(r.evidence().line())).append("</div>\n<p id=\"headline\">").append(esc(verdictSentence(r)))
+        h.append("<section id=\"verdict\" class=\"verdict ")
+                .append(esc(v.code()))
+                .append(" evidence-")
+                .append(esc(r.evidence().evidence().replace(' ', '-')))
+                .append("\">\n<div class=\"code\">")
+                .append(esc(r.evidence().line()))
+                .append("</div>\n<p id=\"headline\">")
+                .append(esc(verdictSentence(r)))
                 .append("</p>\n");
         Uncertainty.Result u = r.uncertainty();
         h.append("<ul class=\"criteria\">")
-                .append(criterion("Specialization decreased", v.specializationDecreased(), v.deltaSpecialization(), u,
+                .append(criterion(
+                        "Specialization decreased",
+                        v.specializationDecreased(),
+                        v.deltaSpecialization(),
+                        u,
                         "specialization_index"))
-                .append(criterion("Head correlation increased", v.correlationIncreased(), v.deltaCorrelation(), u,
+                .append(criterion(
+                        "Head correlation increased",
+                        v.correlationIncreased(),
+                        v.deltaCorrelation(),
+                        u,
                         "mean_head_correlation"))
-                .append(criterion("Head variance decreased", v.varianceDecreased(), v.deltaVariance(), u,
-                        "mean_head_variance"))
+                .append(criterion(
+                        "Head variance decreased", v.varianceDecreased(), v.deltaVariance(), u, "mean_head_variance"))
                 .append("</ul>\n");
         if (u != null) {
-            h.append("<p id=\"verdict-uncertainty\" class=\"uncertainty\"><b>").append(u.significantCount())
-                    .append(" of ").append(u.independentCount()).append(" independent criteria exclude 0 at ")
-                    .append(esc(level(u))).append("</b>: ")
-                    .append(esc(u.verdictSummary())).append(" Paired BCa bootstrap over the prompts (")
-                    .append(u.options().resamples()).append(" resamples, seed ").append(u.options().seed())
-                    .append("); paired permutation test (").append(u.permutationsUsed())
+            h.append("<p id=\"verdict-uncertainty\" class=\"uncertainty\"><b>")
+                    .append(u.significantCount())
+                    .append(" of ")
+                    .append(u.independentCount())
+                    .append(" independent criteria exclude 0 at ")
+                    .append(esc(level(u)))
+                    .append("</b>: ")
+                    .append(esc(u.verdictSummary()))
+                    .append(" Paired BCa bootstrap over the prompts (")
+                    .append(u.options().resamples())
+                    .append(" resamples, seed ")
+                    .append(u.options().seed())
+                    .append("); paired permutation test (")
+                    .append(u.permutationsUsed())
                     .append(u.exactPermutation() ? " assignments, exact" : " random permutations")
-                    .append("), p Holm-adjusted over the independent criteria.</p>\n<p id=\"scope\" class=\"small\">Scope: ")
-                    .append(esc(Uncertainty.SCOPE)).append("</p>\n");
+                    .append(
+                            "), p Holm-adjusted over the independent criteria.</p>\n<p id=\"scope\" class=\"small\">Scope: ")
+                    .append(esc(Uncertainty.SCOPE))
+                    .append("</p>\n");
         } else {
             h.append("<p id=\"verdict-uncertainty\" class=\"uncertainty none\">Uncertainty: ")
-                    .append(esc(r.results().path("statistics").path("uncertainty").asText("not computed")))
+                    .append(esc(
+                            r.results().path("statistics").path("uncertainty").asText("not computed")))
                     .append(".</p>\n");
         }
         if (!r.warnings().isEmpty()) {
-            h.append("<p class=\"warn-count\">").append(r.warnings().size())
+            h.append("<p class=\"warn-count\">")
+                    .append(r.warnings().size())
                     .append(" warning(s) below: read them before citing these numbers.</p>\n");
         }
         h.append("</section>\n");
 
-        h.append("<section id=\"metrics\"><h2>Metrics (").append(esc(d.base().name())).append(" vs ")
-                .append(esc(d.instruct().name())).append(", mean of ").append(d.methodology().seeds().size())
-                .append(" seeds)</h2>\n<table class=\"metrics\"><thead><tr><th>Metric</th><th>Base</th><th>Instruct</th>"
-                        + "<th>Δ (instruct − base)</th><th>Δ ").append(u == null ? "" : esc(level(u)) + " ")
-                .append("interval</th><th>p (permutation)</th><th>Seed spread (base / instruct)</th></tr></thead><tbody>\n");
+        h.append("<section id=\"metrics\"><h2>Metrics (")
+                .append(esc(d.base().name()))
+                .append(" vs ")
+                .append(esc(d.instruct().name()))
+                .append(", mean of ")
+                .append(d.methodology().seeds().size())
+                .append(
+                        " seeds)</h2>\n<table class=\"metrics\"><thead><tr><th>Metric</th><th>Base</th><th>Instruct</th>"
+                                + "<th>Δ (instruct − base)</th><th>Δ ")
+                .append(u == null ? "" : esc(level(u)) + " ")
+                .append(
+                        "interval</th><th>p (permutation)</th><th>Seed spread (base / instruct)</th></tr></thead><tbody>\n");
         SpecializationMetrics bs = r.base().specialization();
         SpecializationMetrics is = r.instruct().specialization();
-        row(h, r, "Specialization Index", "specialization_index", bs.specializationIndex(), is.specializationIndex(), "%.4f");
-        row(h, r, "Mean Head Correlation", "mean_head_correlation", bs.meanHeadCorrelation(), is.meanHeadCorrelation(), "%.4f");
+        row(
+                h,
+                r,
+                "Specialization Index",
+                "specialization_index",
+                bs.specializationIndex(),
+                is.specializationIndex(),
+                "%.4f");
+        row(
+                h,
+                r,
+                "Mean Head Correlation",
+                "mean_head_correlation",
+                bs.meanHeadCorrelation(),
+                is.meanHeadCorrelation(),
+                "%.4f");
         if (u != null) {
-            row(h, r, "Within-layer Head Redundancy", Uncertainty.REDUNDANCY, u.basePoint().get(Uncertainty.REDUNDANCY),
-                    u.instructPoint().get(Uncertainty.REDUNDANCY), "%.4f");
+            row(
+                    h,
+                    r,
+                    "Within-layer Head Redundancy",
+                    Uncertainty.REDUNDANCY,
+                    u.basePoint().get(Uncertainty.REDUNDANCY),
+                    u.instructPoint().get(Uncertainty.REDUNDANCY),
+                    "%.4f");
         }
         row(h, r, "Mean Head Variance", "mean_head_variance", bs.meanHeadVariance(), is.meanHeadVariance(), "%.6f");
         row(h, r, "Effective Heads", "effective_heads", bs.effectiveHeads(), is.effectiveHeads(), "%.4f");
@@ -86,12 +144,30 @@ public final class HtmlReport {
         row(h, r, "Early-layer Variance", "early_variance", bs.earlyVariance(), is.earlyVariance(), "%.6f");
         row(h, r, "Middle-layer Variance", "middle_variance", bs.middleVariance(), is.middleVariance(), "%.6f");
         row(h, r, "Late-layer Variance", "late_variance", bs.lateVariance(), is.lateVariance(), "%.6f");
-        row(h, r, "Within-group Variance", "within_group_variance", r.base().gqaMetrics().withinGroupVariance(),
-                r.instruct().gqaMetrics().withinGroupVariance(), "%.6f");
-        row(h, r, "Between-group Variance", "between_group_variance", r.base().gqaMetrics().betweenGroupVariance(),
-                r.instruct().gqaMetrics().betweenGroupVariance(), "%.6f");
-        row(h, r, "KV-group Within/Between Ratio", "within_between_ratio", r.base().gqaMetrics().withinBetweenRatio(),
-                r.instruct().gqaMetrics().withinBetweenRatio(), "%.4f");
+        row(
+                h,
+                r,
+                "Within-group Variance",
+                "within_group_variance",
+                r.base().gqaMetrics().withinGroupVariance(),
+                r.instruct().gqaMetrics().withinGroupVariance(),
+                "%.6f");
+        row(
+                h,
+                r,
+                "Between-group Variance",
+                "between_group_variance",
+                r.base().gqaMetrics().betweenGroupVariance(),
+                r.instruct().gqaMetrics().betweenGroupVariance(),
+                "%.6f");
+        row(
+                h,
+                r,
+                "KV-group Within/Between Ratio",
+                "within_between_ratio",
+                r.base().gqaMetrics().withinBetweenRatio(),
+                r.instruct().gqaMetrics().withinBetweenRatio(),
+                "%.4f");
         h.append("</tbody></table>\n");
         if (u != null) {
             h.append("<p class=\"small\">Intervals: BCa bootstrap over the prompts (bias correction from the resamples,"
@@ -106,46 +182,81 @@ public final class HtmlReport {
         headExtras(h, r.results().path("statistics").path("head_extras"));
 
         MhaComparison c = r.comparison();
-        h.append("<section id=\"comparison\"><h2>Comparison with ").append(esc(r.reference().displayLabel()))
+        h.append("<section id=\"comparison\"><h2>Comparison with ")
+                .append(esc(r.reference().displayLabel()))
                 .append("</h2>\n<table class=\"comparison\"><thead><tr><th></th><th>Reference: ")
-                .append(esc(c.referenceModel() + " (" + c.referenceArchitecture() + ")")).append("</th><th>This run: ")
+                .append(esc(c.referenceModel() + " (" + c.referenceArchitecture() + ")"))
+                .append("</th><th>This run: ")
                 .append(esc(c.runModel() + " (" + c.runArchitecture() + ")"))
                 .append("</th><th>Same direction?</th></tr></thead><tbody>\n");
-        h.append("<tr><td>Δ Specialization Index</td><td>").append(fmt("%+.4f", c.referenceDeltaSpecialization()))
-                .append("</td><td>").append(fmt("%+.4f", c.runDeltaSpecialization())).append("</td><td>")
-                .append(c.sameDirectionSpecialization() ? "YES" : "NO").append("</td></tr>\n");
-        h.append("<tr><td>Δ Head Correlation</td><td>").append(fmt("%+.4f", c.referenceDeltaCorrelation()))
-                .append("</td><td>").append(fmt("%+.4f", c.runDeltaCorrelation())).append("</td><td>")
-                .append(c.sameDirectionCorrelation() ? "YES" : "NO").append("</td></tr>\n");
-        h.append("<tr><td>dtype</td><td>").append(esc(c.referenceDtype())).append("</td><td>").append(esc(c.runDtype()))
-                .append("</td><td>").append(c.sameDtype() ? "same" : "DIFFERENT").append("</td></tr>\n");
-        h.append("<tr><td>Verdict</td><td>").append(esc(c.referenceVerdict())).append("</td><td>")
-                .append(esc(c.runVerdict())).append("</td><td></td></tr>\n</tbody></table>\n<p class=\"interpretation\">")
-                .append(esc(c.interpretation())).append("</p><p class=\"small\">Reference source: ")
-                .append(esc(c.referenceSource())).append("</p></section>\n");
+        h.append("<tr><td>Δ Specialization Index</td><td>")
+                .append(fmt("%+.4f", c.referenceDeltaSpecialization()))
+                .append("</td><td>")
+                .append(fmt("%+.4f", c.runDeltaSpecialization()))
+                .append("</td><td>")
+                .append(c.sameDirectionSpecialization() ? "YES" : "NO")
+                .append("</td></tr>\n");
+        h.append("<tr><td>Δ Head Correlation</td><td>")
+                .append(fmt("%+.4f", c.referenceDeltaCorrelation()))
+                .append("</td><td>")
+                .append(fmt("%+.4f", c.runDeltaCorrelation()))
+                .append("</td><td>")
+                .append(c.sameDirectionCorrelation() ? "YES" : "NO")
+                .append("</td></tr>\n");
+        h.append("<tr><td>dtype</td><td>")
+                .append(esc(c.referenceDtype()))
+                .append("</td><td>")
+                .append(esc(c.runDtype()))
+                .append("</td><td>")
+                .append(c.sameDtype() ? "same" : "DIFFERENT")
+                .append("</td></tr>\n");
+        h.append("<tr><td>Verdict</td><td>")
+                .append(esc(c.referenceVerdict()))
+                .append("</td><td>")
+                .append(esc(c.runVerdict()))
+                .append("</td><td></td></tr>\n</tbody></table>\n<p class=\"interpretation\">")
+                .append(esc(c.interpretation()))
+                .append("</p><p class=\"small\">Reference source: ")
+                .append(esc(c.referenceSource()))
+                .append("</p></section>\n");
 
         h.append("<section id=\"figure\"><h2>Figure</h2>\n<img id=\"figure-img\" alt=\"Six-panel E11-T figure\" src=\"")
-                .append(esc(figureSrc)).append("\" width=\"").append(Figure.WIDTH).append("\" height=\"")
-                .append(Figure.HEIGHT).append("\"></section>\n");
+                .append(esc(figureSrc))
+                .append("\" width=\"")
+                .append(Figure.WIDTH)
+                .append("\" height=\"")
+                .append(Figure.HEIGHT)
+                .append("\"></section>\n");
 
         JsonNode meth = r.results().path("methodology");
         h.append("<section id=\"methodology\"><h2>Methodology</h2>\n<table class=\"kv\">");
-        meth.fields().forEachRemaining(e -> kv(h, e.getKey(), e.getValue().isTextual() ? e.getValue().asText()
-                : e.getValue().toString()));
+        meth.fields()
+                .forEachRemaining(e -> kv(
+                        h,
+                        e.getKey(),
+                        e.getValue().isTextual()
+                                ? e.getValue().asText()
+                                : e.getValue().toString()));
         kv(h, "prompt_set", d.methodology().promptSet());
         h.append("</table></section>\n");
 
         h.append("<section id=\"provenance\"><h2>Provenance</h2>\n<table class=\"kv\">");
-        for (ModelSummary m : List.of(d.base(), d.instruct())) {
-            kv(h, m.role() + " model", m.name() + " — " + m.attentionLabel() + ", " + m.numLayers() + " layers, head_dim "
-                    + m.headDim() + ", " + m.modelType() + ", stored as " + m.storageDtype());
-            kv(h, m.role() + " source", m.source() + (m.revision() == null ? "" : " @ " + m.revision()));
-            for (WeightFileHash f : m.weightFiles()) {
-                kv(h, m.role() + " " + f.name(), f.sizeBytes() + " bytes, sha256 " + f.sha256());
+        for (java.util.Map.Entry<String, ModelInfo> e : d.models().entrySet()) {
+            ModelInfo m = e.getValue();
+            String role = e.getKey();
+            kv(
+                    h,
+                    role + " model",
+                    m.name() + " — " + Architecture.label(m) + ", " + m.numLayers() + " layers, head_dim " + m.headDim()
+                            + ", " + m.modelType() + ", stored as " + m.storageDtype());
+            kv(h, role + " source", m.source() + (m.revision() == null ? "" : " @ " + m.revision()));
+            for (ModelFile f : m.weightFiles()) {
+                kv(h, role + " " + f.name(), f.sizeBytes() + " bytes, sha256 " + f.sha256());
             }
         }
         kv(h, "engine version", d.engineVersion());
-        d.libraryVersions().entrySet().stream().sorted(java.util.Map.Entry.comparingByKey())
+        d.libraryVersions().entrySet().stream()
+                .sorted(java.util.Map.Entry.comparingByKey())
                 .forEach(e -> kv(h, e.getKey(), e.getValue()));
         kv(h, "protocol", d.methodology().protocol());
         kv(h, "started", d.startedAt().toString());
@@ -173,15 +284,22 @@ public final class HtmlReport {
             return;
         }
         h.append("<p>The notebook (e11-v3) averages the padded query rows too and normalizes by log2 of the count of "
-                + "mean weights that did not underflow to 0; masked averages real rows only (same normalizer); attendable "
-                + "also normalizes by log2 of the keys the real rows could attend to. So e11-v3 → masked isolates the "
-                + "padded rows and masked → attendable the normalizer. Cases (prompt, layer, head) of e11-v3 → attendable "
-                + "whose count differs and whose entropy moves by more than ")
-                .append(esc(pc.path("threshold").asText())).append(": ");
+                        + "mean weights that did not underflow to 0; masked averages real rows only (same normalizer); attendable "
+                        + "also normalizes by log2 of the keys the real rows could attend to. So e11-v3 → masked isolates the "
+                        + "padded rows and masked → attendable the normalizer. Cases (prompt, layer, head) of e11-v3 → attendable "
+                        + "whose count differs and whose entropy moves by more than ")
+                .append(esc(pc.path("threshold").asText()))
+                .append(": ");
         for (String role : ProtocolComparison.ROLES) {
             JsonNode cs = pc.path("cases").path(role);
-            h.append(role).append(" <b>").append(cs.path("differing").asInt()).append(" of ").append(cs.path("cases").asInt())
-                    .append("</b> (").append(fmt("%.1f", 100 * Json.toDouble(cs.path("share")))).append("%)")
+            h.append(role)
+                    .append(" <b>")
+                    .append(cs.path("differing").asInt())
+                    .append(" of ")
+                    .append(cs.path("cases").asInt())
+                    .append("</b> (")
+                    .append(fmt("%.1f", 100 * Json.toDouble(cs.path("share"))))
+                    .append("%)")
                     .append(role.equals("base") ? ", " : ".");
         }
         h.append("</p>\n<table class=\"metrics\" id=\"protocol-metrics\"><thead><tr><th>Metric</th><th>Model</th>"
@@ -190,21 +308,39 @@ public final class HtmlReport {
         for (String key : ProtocolComparison.METRICS) {
             for (String role : List.of("base", "instruct", "delta")) {
                 JsonNode m = pc.path("metrics").path(role).path(key);
-                h.append("<tr data-metric=\"").append(esc(key)).append("\" data-role=\"").append(role).append("\"><td>")
-                        .append(esc(key)).append("</td><td>").append(role).append("</td><td>")
-                        .append(fmt("%.6f", Json.toDouble(m.path("e11-v3")))).append("</td><td>")
-                        .append(fmt("%.6f", Json.toDouble(m.path("masked")))).append("</td><td>")
-                        .append(fmt("%.6f", Json.toDouble(m.path("attendable")))).append("</td><td>")
-                        .append(fmt("%+.6f", Json.toDouble(m.path("move_padded_rows")))).append("</td><td>")
-                        .append(fmt("%+.6f", Json.toDouble(m.path("move_normalizer")))).append("</td><td>")
-                        .append(fmt("%+.6f", Json.toDouble(m.path("move")))).append("</td></tr>\n");
+                h.append("<tr data-metric=\"")
+                        .append(esc(key))
+                        .append("\" data-role=\"")
+                        .append(role)
+                        .append("\"><td>")
+                        .append(esc(key))
+                        .append("</td><td>")
+                        .append(role)
+                        .append("</td><td>")
+                        .append(fmt("%.6f", Json.toDouble(m.path("e11-v3"))))
+                        .append("</td><td>")
+                        .append(fmt("%.6f", Json.toDouble(m.path("masked"))))
+                        .append("</td><td>")
+                        .append(fmt("%.6f", Json.toDouble(m.path("attendable"))))
+                        .append("</td><td>")
+                        .append(fmt("%+.6f", Json.toDouble(m.path("move_padded_rows"))))
+                        .append("</td><td>")
+                        .append(fmt("%+.6f", Json.toDouble(m.path("move_normalizer"))))
+                        .append("</td><td>")
+                        .append(fmt("%+.6f", Json.toDouble(m.path("move"))))
+                        .append("</td></tr>\n");
             }
         }
         JsonNode v = pc.path("verdict");
-        h.append("</tbody></table>\n<p id=\"protocol-verdicts\">Verdict: e11-v3 <b>").append(esc(v.path("e11-v3").asText()))
-                .append("</b>, masked <b>").append(esc(v.path("masked").asText()))
-                .append("</b>, attendable <b>").append(esc(v.path("attendable").asText())).append("</b>")
-                .append(v.path("same").asBoolean() ? " (all the same)." : " (they differ).").append("</p></section>\n");
+        h.append("</tbody></table>\n<p id=\"protocol-verdicts\">Verdict: e11-v3 <b>")
+                .append(esc(v.path("e11-v3").asText()))
+                .append("</b>, masked <b>")
+                .append(esc(v.path("masked").asText()))
+                .append("</b>, attendable <b>")
+                .append(esc(v.path("attendable").asText()))
+                .append("</b>")
+                .append(v.path("same").asBoolean() ? " (all the same)." : " (they differ).")
+                .append("</p></section>\n");
     }
 
     /** The lowest-entropy heads of each model with their sink mass and mean row entropy. */
@@ -218,24 +354,37 @@ public final class HtmlReport {
             return;
         }
         h.append("<p>How much of a head's low entropy is the attention sink: sink mass is the mean attention weight on "
-                + "the first token; row entropy the mean over real query rows of each row's entropy in bits (Clark et al. "
-                + "2019). Means over the prompts of seed ").append(he.path("seed").asInt()).append(".</p>\n");
+                        + "the first token; row entropy the mean over real query rows of each row's entropy in bits (Clark et al. "
+                        + "2019). Means over the prompts of seed ")
+                .append(he.path("seed").asInt())
+                .append(".</p>\n");
         h.append("<table class=\"metrics\" id=\"lowest-heads\"><thead><tr><th>Model</th><th>Layer</th><th>Head</th>"
                 + "<th>Entropy</th><th>Sink mass</th><th>Row entropy (bits)</th></tr></thead><tbody>\n");
         for (String role : ProtocolComparison.ROLES) {
             for (JsonNode x : he.path(role).path("lowest_entropy_heads")) {
-                h.append("<tr><td>").append(role).append("</td><td>").append(x.path("layer").asInt()).append("</td><td>")
-                        .append(x.path("head").asInt()).append("</td><td>").append(fmt("%.4f", Json.toDouble(x.path("entropy"))))
-                        .append("</td><td>").append(fmt("%.4f", Json.toDouble(x.path("sink_mass")))).append("</td><td>")
+                h.append("<tr><td>")
+                        .append(role)
+                        .append("</td><td>")
+                        .append(x.path("layer").asInt())
+                        .append("</td><td>")
+                        .append(x.path("head").asInt())
+                        .append("</td><td>")
+                        .append(fmt("%.4f", Json.toDouble(x.path("entropy"))))
+                        .append("</td><td>")
+                        .append(fmt("%.4f", Json.toDouble(x.path("sink_mass"))))
+                        .append("</td><td>")
                         .append(x.has("row_entropy") ? fmt("%.4f", Json.toDouble(x.path("row_entropy"))) : "")
                         .append("</td></tr>\n");
             }
         }
         h.append("</tbody></table>\n<p class=\"small\">Across heads, correlation of entropy with sink mass: base ")
-                .append(fmt("%.3f", Json.toDouble(he.path("base").path("correlation_entropy_sink_mass")))).append(", instruct ")
+                .append(fmt("%.3f", Json.toDouble(he.path("base").path("correlation_entropy_sink_mass"))))
+                .append(", instruct ")
                 .append(fmt("%.3f", Json.toDouble(he.path("instruct").path("correlation_entropy_sink_mass"))))
-                .append("; mean sink mass: base ").append(fmt("%.3f", Json.toDouble(he.path("base").path("mean_sink_mass"))))
-                .append(", instruct ").append(fmt("%.3f", Json.toDouble(he.path("instruct").path("mean_sink_mass"))))
+                .append("; mean sink mass: base ")
+                .append(fmt("%.3f", Json.toDouble(he.path("base").path("mean_sink_mass"))))
+                .append(", instruct ")
+                .append(fmt("%.3f", Json.toDouble(he.path("instruct").path("mean_sink_mass"))))
                 .append(".</p></section>\n");
     }
 
@@ -246,24 +395,34 @@ public final class HtmlReport {
      */
     public static String verdictSentence(RunReport r) {
         var e = r.evidence();
-        return r.description().base().name() + " → " + r.description().instruct().name() + " ("
-                + r.description().base().attentionLabel() + "): " + e.meaning() + ". The notebook's rule: "
+        return r.description().base().name() + " → "
+                + r.description().instruct().name() + " ("
+                + Architecture.label(r.description().base()) + "): " + e.meaning() + ". The notebook's rule: "
                 + r.verdict().criteriaMet() + " of 3 collapse criteria hold on the point estimates."
-                + (e.canonicalPrompts() ? "" : " Prompts: " + VerdictEvidence.NON_CANONICAL + " (MD5 "
-                        + r.description().methodology().promptMd5() + "), not comparable with E11.");
+                + (e.canonicalPrompts()
+                        ? ""
+                        : " Prompts: " + VerdictEvidence.NON_CANONICAL + " (MD5 "
+                                + r.description().methodology().promptMd5() + "), not comparable with E11.");
     }
 
     private static String criterion(String name, boolean holds, double delta, Uncertainty.Result u, String metric) {
         StringBuilder li = new StringBuilder("<li class=\"" + (holds ? "yes" : "no") + "\">" + esc(name) + ": <b>"
                 + (holds ? "YES" : "NO") + "</b> (" + fmt("%+.6f", delta));
         if (u != null) {
-            Uncertainty.Criterion c = u.criteria().stream().filter(x -> x.deltaMetric().equals(metric)).findFirst()
+            Uncertainty.Criterion c = u.criteria().stream()
+                    .filter(x -> x.deltaMetric().equals(metric))
+                    .findFirst()
                     .orElse(null);
             if (c != null) {
-                li.append(", ").append(esc(level(u))).append(" BCa interval ").append(interval("%+.6f", c.interval()))
-                        .append(", p = ").append(fmt("%.3g", c.pValue()));
+                li.append(", ")
+                        .append(esc(level(u)))
+                        .append(" BCa interval ")
+                        .append(interval("%+.6f", c.interval()))
+                        .append(", p = ")
+                        .append(fmt("%.3g", c.pValue()));
                 if (c.independent()) {
-                    li.append(", Holm p = ").append(fmt("%.3g", c.pHolm()))
+                    li.append(", Holm p = ")
+                            .append(fmt("%.3g", c.pHolm()))
                             .append(c.significant() ? ", excludes 0" : ", includes 0");
                 } else {
                     li.append("; the same measurement as the specialization index, not counted again");
@@ -275,18 +434,38 @@ public final class HtmlReport {
 
     private static void row(StringBuilder h, RunReport r, String name, String key, double b, double i, String f) {
         Double sb = r.base().seedSpread() == null ? null : r.base().seedSpread().get(key);
-        Double si = r.instruct().seedSpread() == null ? null : r.instruct().seedSpread().get(key);
+        Double si = r.instruct().seedSpread() == null
+                ? null
+                : r.instruct().seedSpread().get(key);
         Uncertainty.Result u = r.uncertainty();
         String signed = f.replace("%", "%+");
-        h.append("<tr data-metric=\"").append(esc(key)).append("\"><td>").append(esc(name)).append("</td><td>")
-                .append(fmt(f, b)).append(ci(f, u == null ? null : u.base().get(key))).append("</td><td>")
-                .append(fmt(f, i)).append(ci(f, u == null ? null : u.instruct().get(key)))
-                .append("</td><td class=\"delta\">").append(fmt(signed, i - b)).append("</td><td class=\"interval\">")
-                .append(u == null || u.delta().get(key) == null ? "" : interval(signed, u.delta().get(key)))
+        h.append("<tr data-metric=\"")
+                .append(esc(key))
+                .append("\"><td>")
+                .append(esc(name))
+                .append("</td><td>")
+                .append(fmt(f, b))
+                .append(ci(f, u == null ? null : u.base().get(key)))
+                .append("</td><td>")
+                .append(fmt(f, i))
+                .append(ci(f, u == null ? null : u.instruct().get(key)))
+                .append("</td><td class=\"delta\">")
+                .append(fmt(signed, i - b))
+                .append("</td><td class=\"interval\">")
+                .append(
+                        u == null || u.delta().get(key) == null
+                                ? ""
+                                : interval(signed, u.delta().get(key)))
                 .append("</td><td class=\"p\">")
-                .append(u == null || u.pValues().get(key) == null ? "" : fmt("%.3g", u.pValues().get(key)))
-                .append("</td><td>").append(sb == null ? "" : fmt("%.2g", sb)).append(" / ")
-                .append(si == null ? "" : fmt("%.2g", si)).append("</td></tr>\n");
+                .append(
+                        u == null || u.pValues().get(key) == null
+                                ? ""
+                                : fmt("%.3g", u.pValues().get(key)))
+                .append("</td><td>")
+                .append(sb == null ? "" : fmt("%.2g", sb))
+                .append(" / ")
+                .append(si == null ? "" : fmt("%.2g", si))
+                .append("</td></tr>\n");
     }
 
     private static String ci(String f, Uncertainty.Interval iv) {
@@ -308,21 +487,38 @@ public final class HtmlReport {
         double ci = r.instruct().specialization().meanHeadCorrelation();
         double rb = u.baseRedundancy().overall();
         double ri = u.instructRedundancy().overall();
-        h.append("<div id=\"redundancy\"><h3>Head redundancy within layers, beside the notebook's cross-layer correlation"
-                + "</h3>\n<table class=\"redundancy\"><thead><tr><th></th><th>Base</th><th>Instruct</th><th>Δ</th>"
-                + "</tr></thead><tbody>\n");
-        h.append("<tr class=\"cross\"><td>Cross-layer head correlation (notebook: head i of every layer paired)</td><td>")
-                .append(fmt("%.4f", cb)).append("</td><td>").append(fmt("%.4f", ci)).append("</td><td>")
-                .append(fmt("%+.4f", ci - cb)).append("</td></tr>\n");
+        h.append(
+                "<div id=\"redundancy\"><h3>Head redundancy within layers, beside the notebook's cross-layer correlation"
+                        + "</h3>\n<table class=\"redundancy\"><thead><tr><th></th><th>Base</th><th>Instruct</th><th>Δ</th>"
+                        + "</tr></thead><tbody>\n");
+        h.append(
+                        "<tr class=\"cross\"><td>Cross-layer head correlation (notebook: head i of every layer paired)</td><td>")
+                .append(fmt("%.4f", cb))
+                .append("</td><td>")
+                .append(fmt("%.4f", ci))
+                .append("</td><td>")
+                .append(fmt("%+.4f", ci - cb))
+                .append("</td></tr>\n");
         h.append("<tr class=\"within\"><td>Within-layer head redundancy (heads of one layer, across prompts), overall"
-                + "</td><td>").append(fmt("%.4f", rb)).append("</td><td>").append(fmt("%.4f", ri)).append("</td><td>")
-                .append(fmt("%+.4f", ri - rb)).append("</td></tr>\n");
+                        + "</td><td>")
+                .append(fmt("%.4f", rb))
+                .append("</td><td>")
+                .append(fmt("%.4f", ri))
+                .append("</td><td>")
+                .append(fmt("%+.4f", ri - rb))
+                .append("</td></tr>\n");
         double[] pb = u.baseRedundancy().perLayer();
         double[] pi = u.instructRedundancy().perLayer();
         for (int l = 0; l < Math.min(pb.length, pi.length); l++) {
-            h.append("<tr class=\"layer\"><td>layer ").append(l).append("</td><td>").append(fmt("%.4f", pb[l]))
-                    .append("</td><td>").append(fmt("%.4f", pi[l])).append("</td><td>")
-                    .append(fmt("%+.4f", pi[l] - pb[l])).append("</td></tr>\n");
+            h.append("<tr class=\"layer\"><td>layer ")
+                    .append(l)
+                    .append("</td><td>")
+                    .append(fmt("%.4f", pb[l]))
+                    .append("</td><td>")
+                    .append(fmt("%.4f", pi[l]))
+                    .append("</td><td>")
+                    .append(fmt("%+.4f", pi[l] - pb[l]))
+                    .append("</td></tr>\n");
         }
         h.append("</tbody></table>\n<p class=\"small\">Heads are comparable only within a layer, where they share an "
                 + "input; the cross-layer correlation's pairing of head i in every layer has no architectural meaning."

@@ -1,5 +1,7 @@
 package dev.territory.reporting;
 
+import dev.territory.contracts.PromptSets;
+import dev.territory.contracts.PromptSpec;
 import java.util.List;
 
 /**
@@ -32,11 +34,24 @@ public record Methodology(
         seeds = List.copyOf(seeds);
     }
 
-    /** The notebook's methodology block with the quantization it states for {@code dtype}. */
-    public static Methodology of(List<Integer> seeds, int maxLength, String dtype, String promptSet, String promptMd5,
-            int numPrompts, String protocol) {
-        return new Methodology("E11-v3", seeds, maxLength, dtype, promptSet, promptMd5, numPrompts, quantizationOf(dtype),
-                false, protocol);
+    /**
+     * The notebook's methodology block of a run (offline or through the pipeline): the prompt set's
+     * name, MD5 and count from {@code prompts}, the quantization the notebook states for {@code dtype}.
+     */
+    public static Methodology of(
+            List<Integer> seeds, int maxLength, String dtype, PromptSpec prompts, String protocol) {
+        List<String> texts = prompts.resolve();
+        return new Methodology(
+                "E11-v3",
+                seeds,
+                maxLength,
+                dtype,
+                prompts.displayName(),
+                PromptSets.md5(texts),
+                texts.size(),
+                quantizationOf(dtype),
+                false,
+                protocol);
     }
 
     /** The notebook's {@code 'NONE (Full Precision bfloat16)'}, for any unquantized dtype. */

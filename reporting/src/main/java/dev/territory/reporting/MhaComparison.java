@@ -24,8 +24,14 @@ public record MhaComparison(
         String referenceDtype,
         String runDtype) {
 
-    public static MhaComparison of(ComparisonReference reference, String runModel, String runArchitecture,
-            String runVerdict, double runDeltaSpecialization, double runDeltaCorrelation, String runDtype) {
+    public static MhaComparison of(
+            ComparisonReference reference,
+            String runModel,
+            String runArchitecture,
+            String runVerdict,
+            double runDeltaSpecialization,
+            double runDeltaCorrelation,
+            String runDtype) {
         return new MhaComparison(
                 reference.model(),
                 reference.architectureFromConfig(),
@@ -71,8 +77,8 @@ public record MhaComparison(
 
     /** The notebook's interpretation, with the architectures named as their configs give them. */
     public String interpretation() {
-        String pairLabel = referenceArchitecture + " (" + referenceModel + ", " + referenceDtype + ") and " + runArchitecture
-                + " (" + runModel + ", " + runDtype + ")";
+        String pairLabel = referenceArchitecture + " (" + referenceModel + ", " + referenceDtype + ") and "
+                + runArchitecture + " (" + runModel + ", " + runDtype + ")";
         if (sameAttention()) {
             return label().toUpperCase(java.util.Locale.ROOT).charAt(0) + label().substring(1) + ": " + pairLabel
                     + " have the same kind of attention, so the comparison says nothing about MHA versus GQA. The"
@@ -92,7 +98,9 @@ public record MhaComparison(
     }
 
     private String dtypeNote() {
-        return sameDtype() ? "" : " The two sides ran in different dtypes (" + referenceDtype + " and " + runDtype
-                + "), which alone moves the deltas compared here (see the dtype warning).";
+        return sameDtype()
+                ? ""
+                : " The two sides ran in different dtypes (" + referenceDtype + " and " + runDtype
+                        + "), which alone moves the deltas compared here (see the dtype warning).";
     }
 }

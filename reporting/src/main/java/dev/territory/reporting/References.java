@@ -26,8 +26,9 @@ public final class References {
             path = path.resolve(RunWriter.RESULTS_JSON);
         }
         if (!Files.isRegularFile(path)) {
-            throw new IllegalArgumentException("reference " + spec + ": no such run directory or results.json (expected "
-                    + E11_MISTRAL_ID + ", a directory with " + RunWriter.RESULTS_JSON + ", or a results JSON file)");
+            throw new IllegalArgumentException(
+                    "reference " + spec + ": no such run directory or results.json (expected " + E11_MISTRAL_ID
+                            + ", a directory with " + RunWriter.RESULTS_JSON + ", or a results JSON file)");
         }
         JsonNode doc;
         try {
@@ -51,19 +52,36 @@ public final class References {
         }
         try {
             JsonNode config = doc.path("config");
-            Integer q = config.hasNonNull("num_query_heads") ? config.get("num_query_heads").asInt() : null;
-            Integer kv = config.hasNonNull("num_kv_heads") ? config.get("num_kv_heads").asInt() : null;
+            Integer q = config.hasNonNull("num_query_heads")
+                    ? config.get("num_query_heads").asInt()
+                    : null;
+            Integer kv = config.hasNonNull("num_kv_heads")
+                    ? config.get("num_kv_heads").asInt()
+                    : null;
             double baseSi = MetricsJson.readDouble(base.get("specialization_index"));
             double instSi = MetricsJson.readDouble(instruct.get("specialization_index"));
             double baseCorr = MetricsJson.readDouble(base.get("mean_head_correlation"));
             double instCorr = MetricsJson.readDouble(instruct.get("mean_head_correlation"));
-            String claimed = doc.path("architecture").asText(q != null && kv != null ? Architecture.kind(q, kv) : "unknown");
+            String claimed =
+                    doc.path("architecture").asText(q != null && kv != null ? Architecture.kind(q, kv) : "unknown");
             JsonNode methodology = doc.path("methodology");
-            String dtype = Methodology.plainName(methodology.path("dtype_name").asText(methodology.path("dtype").asText("unknown")));
+            String dtype = Methodology.plainName(methodology
+                    .path("dtype_name")
+                    .asText(methodology.path("dtype").asText("unknown")));
             return new ComparisonReference(
-                    doc.path("model").asText("unknown model"), claimed, q, kv,
-                    baseSi, instSi, instSi - baseSi, baseCorr, instCorr, instCorr - baseCorr,
-                    verdict.path("code").asText("unknown"), dtype, source);
+                    doc.path("model").asText("unknown model"),
+                    claimed,
+                    q,
+                    kv,
+                    baseSi,
+                    instSi,
+                    instSi - baseSi,
+                    baseCorr,
+                    instCorr,
+                    instCorr - baseCorr,
+                    verdict.path("code").asText("unknown"),
+                    dtype,
+                    source);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("reference " + source + ": " + e.getMessage(), e);
         }

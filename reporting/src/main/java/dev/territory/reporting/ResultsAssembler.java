@@ -2,13 +2,17 @@ package dev.territory.reporting;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.territory.contracts.ModelFile;
+import dev.territory.contracts.ModelInfo;
+import dev.territory.contracts.PromptSets;
 import dev.territory.statistics.MetricsJson;
 import dev.territory.statistics.NotebookMetrics;
+import dev.territory.statistics.PromptReductions;
 import dev.territory.statistics.RoleMetrics;
+import dev.territory.statistics.StatisticsBlock;
 import dev.territory.statistics.Uncertainty;
 import dev.territory.statistics.Verdict;
 import dev.territory.statistics.VerdictEvidence;
-import dev.territory.contracts.PromptSets;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -36,37 +40,85 @@ public final class ResultsAssembler {
     private ResultsAssembler() {}
 
     /** As {@link #assemble(RunDescription, RoleMetrics, RoleMetrics, ComparisonReference, List, Uncertainty.Options)}
-     * with issue 9's default uncertainty settings. */
-    public static RunReport assemble(RunDescription run, RoleMetrics base, RoleMetrics instruct,
-            ComparisonReference reference, List<EntropyRecord> entropies) {
+     * with the default bootstrap and permutation settings. */
+    public static RunReport assemble(
+            RunDescription run,
+            RoleMetrics base,
+            RoleMetrics instruct,
+            ComparisonReference reference,
+            List<EntropyRecord> entropies) {
         return assemble(run, base, instruct, reference, entropies, Uncertainty.Options.defaults());
     }
 
     /**
-     * Assembles a run's report.
+     * Computes the run's statistics from its per-prompt entropies with the statistics core, in process (what
+     * {@code territory analyze} does), then assembles the report.
+     *
+     * @param statistics bootstrap and permutation settings; null skips them
+     */
+    public static RunReport assemble(
+            RunDescription run,
+            RoleMetrics base,
+            RoleMetrics instruct,
+            ComparisonReference reference,
+            List<EntropyRecord> entropies,
+            Uncertainty.Options statistics) {
+        List<PromptReductions> prompts = entropies == null
+                ? List.of()
+                : entropies.stream().map(EntropyRecord::forStatistics).toList();
+        return assemble(
+                run,
+                base,
+                instruct,
+                reference,
+                entropies,
+                StatisticsBlock.compute(statisticsRun(run), base, instruct, prompts, statistics));
+    }
+
+    /** What of the run the statistics core needs. */
+    private static StatisticsBlock.Run statisticsRun(RunDescription run) {
+        return new StatisticsBlock.Run(
+                run.methodology().seeds(),
+                run.methodology().protocol(),
+                run.base().numKvHeads());
+    }
+
+    /**
+     * Assembles a run's report around its computed statistics.
      *
      * @param run what was run, on what, how
      * @param base seed-aggregated metrics of the base model
      * @param instruct seed-aggregated metrics of the fine-tuned model
      * @param reference what to compare with ({@link ComparisonReference#E11_MISTRAL} or a loaded run)
-     * @param entropies per-prompt entropies for the exports and the uncertainty (may be empty: then
-     *     {@code statistics.uncertainty} says it was not computed)
-     * @param statistics bootstrap and permutation settings; null skips them
+     * @param entropies per-prompt entropies for the exports (may be empty)
+     * @param statistics the {@code statistics} block and the uncertainty behind the verdict's evidence
      */
-    public static RunReport assemble(RunDescription run, RoleMetrics base, RoleMetrics instruct,
-            ComparisonReference reference, List<EntropyRecord> entropies, Uncertainty.Options statistics) {
+    public static RunReport assemble(
+            RunDescription run,
+            RoleMetrics base,
+            RoleMetrics instruct,
+            ComparisonReference reference,
+            List<EntropyRecord> entropies,
+            StatisticsBlock statistics) {
         Verdict verdict = NotebookMetrics.verdict(base, instruct);
-        MhaComparison comparison = MhaComparison.of(reference, run.base().name(), run.base().attentionKind(),
-                verdict.code(), verdict.deltaSpecialization(), verdict.deltaCorrelation(), run.methodology().dtype());
+        MhaComparison comparison = MhaComparison.of(
+                reference,
+                run.base().name(),
+                run.base().attentionKind(),
+                verdict.code(),
+                verdict.deltaSpecialization(),
+                verdict.deltaCorrelation(),
+                run.methodology().dtype());
         List<String> warnings = new ArrayList<>(Warnings.collect(run, base, instruct, reference, comparison));
-        RunStatistics.Outcome uncertainty = RunStatistics.compute(run, entropies, statistics);
-        if (uncertainty.result() != null) {
-            uncertainty.result().warnings().forEach(w -> warnings.add("uncertainty: " + w));
+        Uncertainty.Result uncertainty = statistics.uncertainty();
+        if (uncertainty != null) {
+            uncertainty.warnings().forEach(w -> warnings.add("uncertainty: " + w));
         }
-        boolean canonical = PromptSets.STANDARD_10_V3_MD5.equalsIgnoreCase(run.methodology().promptMd5());
-        VerdictEvidence evidence = uncertainty.result() == null
-                ? VerdictEvidence.notComputed(verdict.code(), canonical, uncertainty.skipped())
-                : VerdictEvidence.of(verdict.code(), uncertainty.result(), canonical);
+        boolean canonical =
+                PromptSets.STANDARD_10_V3_MD5.equalsIgnoreCase(run.methodology().promptMd5());
+        VerdictEvidence evidence = uncertainty == null
+                ? VerdictEvidence.notComputed(verdict.code(), canonical, statistics.skipped())
+                : VerdictEvidence.of(verdict.code(), uncertainty, canonical);
 
         ObjectNode doc = Json.object();
         doc.put("experiment", EXPERIMENT);
@@ -98,13 +150,10 @@ public final class ResultsAssembler {
         doc.set("provenance", provenance(run));
         ArrayNode w = doc.putArray("warnings");
         warnings.forEach(w::add);
-        ObjectNode statisticsNode = doc.putObject("statistics");
-        RunStatistics.write(statisticsNode, base, instruct, uncertainty);
-        ProtocolComparison.write(statisticsNode, run, entropies);
-        HeadExtras.write(statisticsNode, run, entropies);
+        doc.set("statistics", statistics.json().deepCopy());
 
-        return new RunReport(run, base, instruct, verdict, reference, comparison, warnings, entropies, doc,
-                uncertainty.result(), evidence);
+        return new RunReport(
+                run, base, instruct, verdict, reference, comparison, warnings, entropies, doc, uncertainty, evidence);
     }
 
     /** Cell 6's verdict block, then the evidence: what the intervals support, in the same words everywhere. */
@@ -114,10 +163,12 @@ public final class ResultsAssembler {
         n.put("independent_criteria", e.independent());
         n.put("independent_criteria_reason", Uncertainty.INDEPENDENT_REASON);
         n.put("significant_criteria", e.significant());
-        n.put("significance", e.notComputed() == null
-                ? "an independent criterion counts when the paired BCa bootstrap interval of its delta at " + e.level()
-                        + " excludes 0"
-                : "not computed: " + e.notComputed());
+        n.put(
+                "significance",
+                e.notComputed() == null
+                        ? "an independent criterion counts when the paired BCa bootstrap interval of its delta at "
+                                + e.level() + " excludes 0"
+                        : "not computed: " + e.notComputed());
         n.put("line", e.line());
         n.put("meaning", e.meaning());
         n.put("canonical_prompts", e.canonicalPrompts());
@@ -125,17 +176,17 @@ public final class ResultsAssembler {
     }
 
     static ObjectNode config(RunDescription run) {
-        ModelSummary b = run.base();
+        ModelInfo b = run.base();
         ObjectNode c = Json.object();
         c.put("base", b.source());
         c.put("instruct", run.instruct().source());
         c.put("params", b.parameterCount() == null ? "unknown" : humanCount(b.parameterCount()));
-        c.put("num_query_heads", b.numQueryHeads());
+        c.put("num_query_heads", b.numHeads());
         c.put("num_kv_heads", b.numKvHeads());
         c.put("d_head", b.headDim());
         c.put("num_layers", b.numLayers());
         c.put("architecture", b.attentionKind());
-        c.put("gqa_ratio", Architecture.ratio(b.numQueryHeads(), b.numKvHeads()));
+        c.put("gqa_ratio", Architecture.ratio(b.numHeads(), b.numKvHeads()));
         c.put("model_type", b.modelType());
         c.put("labels_from", "config.json (num_attention_heads, num_key_value_heads)");
         return c;
@@ -200,15 +251,18 @@ public final class ResultsAssembler {
         n.put("run_architecture", c.runArchitecture());
         n.put("reference_source", c.referenceSource());
         n.put("interpretation", c.interpretation());
-        n.put("key_note", "mha_* is the reference and gqa_* this run, whatever their architectures (notebook key names)");
+        n.put(
+                "key_note",
+                "mha_* is the reference and gqa_* this run, whatever their architectures (notebook key names)");
         return n;
     }
 
     static ObjectNode provenance(RunDescription run) {
         ObjectNode n = Json.object();
         ObjectNode models = n.putObject("models");
-        for (ModelSummary m : List.of(run.base(), run.instruct())) {
-            ObjectNode mn = models.putObject(m.role());
+        for (Map.Entry<String, ModelInfo> e : run.models().entrySet()) {
+            ModelInfo m = e.getValue();
+            ObjectNode mn = models.putObject(e.getKey());
             mn.put("name", m.name());
             mn.put("source", m.source());
             if (m.revision() == null) {
@@ -218,13 +272,13 @@ public final class ResultsAssembler {
             }
             mn.put("model_type", m.modelType());
             mn.put("num_layers", m.numLayers());
-            mn.put("num_query_heads", m.numQueryHeads());
+            mn.put("num_query_heads", m.numHeads());
             mn.put("num_kv_heads", m.numKvHeads());
             mn.put("head_dim", m.headDim());
-            mn.put("attention", m.attentionLabel());
+            mn.put("attention", Architecture.label(m));
             mn.put("storage_dtype", m.storageDtype());
             ArrayNode files = mn.putArray("weight_files");
-            for (WeightFileHash f : m.weightFiles()) {
+            for (ModelFile f : m.weightFiles()) {
                 ObjectNode fn = files.addObject();
                 fn.put("name", f.name());
                 fn.put("size_bytes", f.sizeBytes());
@@ -233,7 +287,8 @@ public final class ResultsAssembler {
         }
         n.put("engine_version", run.engineVersion());
         ObjectNode libs = n.putObject("libraries");
-        run.libraryVersions().entrySet().stream().sorted(Map.Entry.comparingByKey())
+        run.libraryVersions().entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
                 .forEach(e -> libs.put(e.getKey(), e.getValue()));
         n.put("protocol", run.methodology().protocol());
         return n;

@@ -1,6 +1,8 @@
 package dev.territory.reporting;
 
+import dev.territory.contracts.ModelInfo;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
@@ -20,8 +22,8 @@ public record RunDescription(
         String runId,
         Instant startedAt,
         String pair,
-        ModelSummary base,
-        ModelSummary instruct,
+        ModelInfo base,
+        ModelInfo instruct,
         Methodology methodology,
         String engineVersion,
         Map<String, String> libraryVersions,
@@ -30,5 +32,13 @@ public record RunDescription(
     public RunDescription {
         libraryVersions = libraryVersions == null ? Map.of() : Map.copyOf(libraryVersions);
         runtime = runtime == null ? Map.of() : Map.copyOf(runtime);
+    }
+
+    /** Role ("base", "instruct") to model, base first. */
+    public Map<String, ModelInfo> models() {
+        Map<String, ModelInfo> m = new LinkedHashMap<>();
+        m.put("base", base);
+        m.put("instruct", instruct);
+        return m;
     }
 }

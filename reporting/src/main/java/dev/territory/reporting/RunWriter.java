@@ -79,7 +79,8 @@ public final class RunWriter {
         files.add(metrics);
 
         Path log = dir.resolve(ARTIFACT_LOG);
-        List<String> names = new ArrayList<>(files.stream().map(p -> p.getFileName().toString()).toList());
+        List<String> names = new ArrayList<>(
+                files.stream().map(p -> p.getFileName().toString()).toList());
         names.add(ARTIFACT_LOG);
         names.add(zipName(report));
         appendArtifactEntry(report, names, log);
@@ -98,15 +99,16 @@ public final class RunWriter {
         if (log.getParent() != null) {
             Files.createDirectories(log.getParent());
         }
-        try (BufferedWriter w = Files.newBufferedWriter(log, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND)) {
+        try (BufferedWriter w = Files.newBufferedWriter(
+                log, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
             w.write(Json.line(Exports.artifactEntry(report, fileNames)));
             w.write('\n');
         }
     }
 
     private static void zip(List<Path> files, Path zip) throws IOException {
-        try (OutputStream os = Files.newOutputStream(zip); ZipOutputStream z = new ZipOutputStream(os)) {
+        try (OutputStream os = Files.newOutputStream(zip);
+                ZipOutputStream z = new ZipOutputStream(os)) {
             for (Path f : files) {
                 z.putNextEntry(new ZipEntry(f.getFileName().toString()));
                 Files.copy(f, z);

@@ -1,5 +1,6 @@
 package dev.territory.reporting;
 
+import dev.territory.contracts.ModelInfo;
 import dev.territory.contracts.PromptSets;
 import dev.territory.statistics.RoleMetrics;
 import java.util.ArrayList;
@@ -12,36 +13,46 @@ final class Warnings {
 
     private Warnings() {}
 
-    static List<String> collect(RunDescription run, RoleMetrics base, RoleMetrics instruct,
-            ComparisonReference reference, MhaComparison comparison) {
+    static List<String> collect(
+            RunDescription run,
+            RoleMetrics base,
+            RoleMetrics instruct,
+            ComparisonReference reference,
+            MhaComparison comparison) {
         List<String> out = new ArrayList<>();
-        ModelSummary b = run.base();
-        ModelSummary i = run.instruct();
+        ModelInfo b = run.base();
+        ModelInfo i = run.instruct();
         if (reference.builtInE11()) {
-            out.add("The built-in E11 reference is labelled MHA, but Mistral-7B's own config.json has 32 query heads and "
-                    + "8 KV heads (GQA 4:1), so the notebook's \"MHA\" arm is in fact GQA.");
+            out.add(
+                    "The built-in E11 reference is labelled MHA, but Mistral-7B's own config.json has 32 query heads and "
+                            + "8 KV heads (GQA 4:1), so the notebook's \"MHA\" arm is in fact GQA.");
         } else if (reference.mislabelled()) {
             out.add("The reference " + reference.model() + " is labelled " + reference.claimedArchitecture()
                     + " by its source, but its head counts make it " + reference.architectureFromConfig() + ".");
         }
         if (comparison.referenceArchitecture().equals(comparison.runArchitecture())) {
-            out.add("This run (" + b.attentionLabel() + ") and the reference (" + comparison.referenceArchitecture()
+            out.add("This run (" + Architecture.label(b) + ") and the reference (" + comparison.referenceArchitecture()
                     + ") have the same kind of attention, so the comparison cannot separate MHA from GQA effects.");
         }
-        if (b.numQueryHeads() != i.numQueryHeads() || b.numKvHeads() != i.numKvHeads() || b.numLayers() != i.numLayers()) {
-            out.add("Base (" + b.numLayers() + " layers, " + b.attentionLabel() + ") and instruct (" + i.numLayers()
-                    + " layers, " + i.attentionLabel() + ") differ in shape; their metrics are not comparable head for head.");
+        if (b.numHeads() != i.numHeads() || b.numKvHeads() != i.numKvHeads() || b.numLayers() != i.numLayers()) {
+            out.add("Base (" + b.numLayers() + " layers, " + Architecture.label(b) + ") and instruct (" + i.numLayers()
+                    + " layers, " + Architecture.label(i)
+                    + ") differ in shape; their metrics are not comparable head for head.");
         }
         if (b.groupSize() == 1) {
-            out.add("Every KV group of " + b.name() + " holds one query head (" + b.attentionLabel()
+            out.add("Every KV group of " + b.name() + " holds one query head (" + Architecture.label(b)
                     + "), so the within-group variance is 0 by construction and the within/between ratio says nothing "
                     + "about KV sharing.");
         }
         if (b.numLayers() % 3 != 0) {
             int third = b.numLayers() / 3;
-            out.add(String.format(Locale.ROOT,
+            out.add(String.format(
+                    Locale.ROOT,
                     "%d layers do not split into equal thirds: the notebook's early/middle/late slices hold %d/%d/%d layers.",
-                    b.numLayers(), third, third, b.numLayers() - 2 * third));
+                    b.numLayers(),
+                    third,
+                    third,
+                    b.numLayers() - 2 * third));
         }
         Methodology m = run.methodology();
         if (!PromptSets.STANDARD_10_V3_MD5.equalsIgnoreCase(m.promptMd5())) {
@@ -60,7 +71,8 @@ final class Warnings {
                     + "notebook's.");
         }
         if (m.seeds().size() > 1 && allZero(base.seedSpread()) && allZero(instruct.seedSpread())) {
-            out.add("All " + m.seeds().size() + " seeds gave identical metrics (the forward pass is deterministic), so the "
+            out.add("All " + m.seeds().size()
+                    + " seeds gave identical metrics (the forward pass is deterministic), so the "
                     + "notebook's seed averaging is a no-op and says nothing about variability.");
         }
         addRole(out, "base", base.warnings());

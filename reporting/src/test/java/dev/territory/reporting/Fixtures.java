@@ -1,6 +1,8 @@
 package dev.territory.reporting;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.territory.contracts.ModelFile;
+import dev.territory.contracts.ModelInfo;
 import dev.territory.contracts.PromptSets;
 import dev.territory.statistics.MetricsJson;
 import dev.territory.statistics.NotebookMetrics;
@@ -16,7 +18,11 @@ import java.util.Map;
 /** Runs built from the parity references' per-prompt entropies (no model involved). */
 final class Fixtures {
 
-    record FixtureRun(JsonNode reference, RunDescription description, RoleMetrics base, RoleMetrics instruct,
+    record FixtureRun(
+            JsonNode reference,
+            RunDescription description,
+            RoleMetrics base,
+            RoleMetrics instruct,
             List<EntropyRecord> entropies) {}
 
     private Fixtures() {}
@@ -45,17 +51,54 @@ final class Fixtures {
         int heads = base.specialization().numHeads();
         List<Integer> seeds = new ArrayList<>();
         ref.get("seeds").forEach(s -> seeds.add(s.asInt()));
-        Methodology m = new Methodology("E11-v3", seeds, ref.get("max_length").asInt(), "float32",
-                PromptSets.STANDARD_10_V3_NAME, ref.get("prompt_md5").asText(), 10, "NONE (Full Precision float32)", false,
+        Methodology m = new Methodology(
+                "E11-v3",
+                seeds,
+                ref.get("max_length").asInt(),
+                "float32",
+                PromptSets.STANDARD_10_V3_NAME,
+                ref.get("prompt_md5").asText(),
+                10,
+                "NONE (Full Precision float32)",
+                false,
                 "e11-v3");
         String type = pair.startsWith("llama") ? "llama" : "mistral";
-        ModelSummary b = new ModelSummary("base", pair + "-base", "/fixtures/" + pair + "-base", null, type, layers, heads, kv,
-                16, "float32", 123_456L, List.of(new WeightFileHash("model.safetensors", 1000, "ab".repeat(32))));
-        ModelSummary i = new ModelSummary("instruct", pair + "-instruct", "/fixtures/" + pair + "-instruct", null, type, layers,
-                heads, kv, 16, "float32", 123_456L,
-                List.of(new WeightFileHash("model.safetensors", 1000, "cd".repeat(32))));
-        RunDescription d = new RunDescription("test-" + pair, Instant.parse("2026-11-27T19:00:00Z"), pair, b, i, m, "0.1.0",
-                Map.of("java", "17"), Map.of("device", "cpu"));
+        ModelInfo b = new ModelInfo(
+                pair + "-base",
+                "/fixtures/" + pair + "-base",
+                null,
+                type,
+                layers,
+                heads,
+                kv,
+                16,
+                "float32",
+                128,
+                123_456L,
+                List.of(new ModelFile("model.safetensors", 1000, "ab".repeat(32))));
+        ModelInfo i = new ModelInfo(
+                pair + "-instruct",
+                "/fixtures/" + pair + "-instruct",
+                null,
+                type,
+                layers,
+                heads,
+                kv,
+                16,
+                "float32",
+                128,
+                123_456L,
+                List.of(new ModelFile("model.safetensors", 1000, "cd".repeat(32))));
+        RunDescription d = new RunDescription(
+                "test-" + pair,
+                Instant.parse("2026-11-27T19:00:00Z"),
+                pair,
+                b,
+                i,
+                m,
+                "0.1.0",
+                Map.of("java", "17"),
+                Map.of("device", "cpu"));
         return new FixtureRun(ref, d, base, instruct, records);
     }
 
@@ -67,8 +110,8 @@ final class Fixtures {
             seeds.add(NotebookMetrics.seed(seed, perPrompt, kv));
             for (int p = 0; p < perPrompt.length; p++) {
                 JsonNode tok = ref.get(role).get("tokens").get(p);
-                records.add(new EntropyRecord(role, seed, p, ints(tok.get("input_ids")), ints(tok.get("attention_mask")),
-                        perPrompt[p]));
+                records.add(new EntropyRecord(
+                        role, seed, p, ints(tok.get("input_ids")), ints(tok.get("attention_mask")), perPrompt[p]));
             }
         }
         return NotebookMetrics.aggregate(seeds);

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.territory.statistics.MetricsJson;
 import dev.territory.statistics.NotebookMetrics;
+import dev.territory.statistics.PromptReductions;
 import dev.territory.statistics.RoleMetrics;
 import dev.territory.statistics.SeedMetrics;
 import java.nio.file.Files;
@@ -51,10 +52,22 @@ class ProtocolAndHeadExtrasTest {
             att[1][0] = e[1][0] * Math.log(tokens - 3) / Math.log(tokens);
             countE11[0][1] = tokens - 1;
             att[2][2] = e[2][2] + 1e-3;
-            out.add(new EntropyRecord(r.role(), r.seed(), r.promptIndex(), r.inputIds(), r.attentionMask(), e, sink, rows,
-                    Map.of("e11-v3", new EntropyRecord.ProtocolValues(e, countE11),
-                            "masked", new EntropyRecord.ProtocolValues(e, countE11),
-                            "attendable", new EntropyRecord.ProtocolValues(att, countAtt))));
+            out.add(new EntropyRecord(
+                    r.role(),
+                    r.seed(),
+                    r.promptIndex(),
+                    r.inputIds(),
+                    r.attentionMask(),
+                    e,
+                    sink,
+                    rows,
+                    Map.of(
+                            "e11-v3",
+                            new PromptReductions.ProtocolValues(e, countE11),
+                            "masked",
+                            new PromptReductions.ProtocolValues(e, countE11),
+                            "attendable",
+                            new PromptReductions.ProtocolValues(att, countAtt))));
         }
         return out;
     }
@@ -63,8 +76,8 @@ class ProtocolAndHeadExtrasTest {
     void protocolComparisonCountsThePlantedCasesAndMovesTheMetrics() throws Exception {
         Fixtures.FixtureRun run = Fixtures.load("llama3-gqa");
         List<EntropyRecord> records = planted(run.entropies());
-        RunReport report = ResultsAssembler.assemble(run.description(), run.base(), run.instruct(),
-                ComparisonReference.E11_MISTRAL, records);
+        RunReport report = ResultsAssembler.assemble(
+                run.description(), run.base(), run.instruct(), ComparisonReference.E11_MISTRAL, records);
         ObjectNode doc = report.results();
         assertThat(ResultsAssemblerTest.schema().validate(doc)).isEmpty();
         JsonNode pc = doc.at("/statistics/protocol_comparison");
@@ -81,9 +94,11 @@ class ProtocolAndHeadExtrasTest {
         // under e11-v3 the metrics and verdict are the run's own
         for (String role : List.of("base", "instruct")) {
             RoleMetrics m = role.equals("base") ? run.base() : run.instruct();
-            assertThat(pc.at("/metrics/" + role + "/specialization_index/e11-v3").asDouble())
+            assertThat(pc.at("/metrics/" + role + "/specialization_index/e11-v3")
+                            .asDouble())
                     .isCloseTo(m.specialization().specializationIndex(), within(1e-12));
-            assertThat(pc.at("/metrics/" + role + "/within_between_ratio/e11-v3").asDouble())
+            assertThat(pc.at("/metrics/" + role + "/within_between_ratio/e11-v3")
+                            .asDouble())
                     .isCloseTo(m.gqaMetrics().withinBetweenRatio(), within(1e-12));
         }
         assertThat(pc.at("/verdict/e11-v3").asText()).isEqualTo(report.verdict().code());
@@ -91,15 +106,22 @@ class ProtocolAndHeadExtrasTest {
         List<SeedMetrics> seeds = new ArrayList<>();
         for (int seed : run.description().methodology().seeds()) {
             TreeMap<Integer, double[][]> cube = new TreeMap<>();
-            records.stream().filter(r -> r.role().equals("instruct") && r.seed() == seed)
-                    .forEach(r -> cube.put(r.promptIndex(), r.protocols().get("attendable").entropies()));
+            records.stream()
+                    .filter(r -> r.role().equals("instruct") && r.seed() == seed)
+                    .forEach(r -> cube.put(
+                            r.promptIndex(), r.protocols().get("attendable").entropies()));
             seeds.add(NotebookMetrics.seed(seed, cube.values().toArray(new double[0][][]), 2));
         }
         double want = NotebookMetrics.aggregate(seeds).specialization().meanHeadVariance();
-        assertThat(pc.at("/metrics/instruct/mean_head_variance/attendable").asDouble()).isCloseTo(want, within(1e-15));
+        assertThat(pc.at("/metrics/instruct/mean_head_variance/attendable").asDouble())
+                .isCloseTo(want, within(1e-15));
         double move = pc.at("/metrics/delta/specialization_index/move").asDouble();
-        assertThat(move).isCloseTo(pc.at("/metrics/delta/specialization_index/attendable").asDouble()
-                - pc.at("/metrics/delta/specialization_index/e11-v3").asDouble(), within(1e-15));
+        assertThat(move)
+                .isCloseTo(
+                        pc.at("/metrics/delta/specialization_index/attendable").asDouble()
+                                - pc.at("/metrics/delta/specialization_index/e11-v3")
+                                        .asDouble(),
+                        within(1e-15));
         assertThat(pc.at("/metrics/base/specialization_index/move").asDouble()).isNotEqualTo(0.0);
 
         // the page shows both
@@ -110,11 +132,16 @@ class ProtocolAndHeadExtrasTest {
     @Test
     void headExtrasFollowThePlantedSinkAndRowEntropy() throws Exception {
         Fixtures.FixtureRun run = Fixtures.load("llama3-gqa");
-        RunReport report = ResultsAssembler.assemble(run.description(), run.base(), run.instruct(),
-                ComparisonReference.E11_MISTRAL, planted(run.entropies()));
+        RunReport report = ResultsAssembler.assemble(
+                run.description(),
+                run.base(),
+                run.instruct(),
+                ComparisonReference.E11_MISTRAL,
+                planted(run.entropies()));
         JsonNode he = report.results().at("/statistics/head_extras");
         assertThat(he.path("seed").asInt()).isEqualTo(42);
-        double[][] mean = NotebookMetrics.meanOverPrompts(MetricsJson.readCube(run.reference().at("/base/seeds/0/per_prompt_entropies")));
+        double[][] mean = NotebookMetrics.meanOverPrompts(
+                MetricsJson.readCube(run.reference().at("/base/seeds/0/per_prompt_entropies")));
         JsonNode base = he.path("base");
         assertThat(MetricsJson.readMatrix(base.path("entropy"))[3][5]).isCloseTo(mean[3][5], within(1e-12));
         assertThat(MetricsJson.readMatrix(base.path("sink_mass"))[3][5]).isCloseTo(1 - mean[3][5], within(1e-12));
@@ -142,9 +169,10 @@ class ProtocolAndHeadExtrasTest {
     @Test
     void withoutExtrasBothBlocksSayWhy() throws Exception {
         Fixtures.FixtureRun run = Fixtures.load("llama3-gqa");
-        RunReport report = ResultsAssembler.assemble(run.description(), run.base(), run.instruct(),
-                ComparisonReference.E11_MISTRAL, run.entropies());
-        assertThat(report.results().at("/statistics/protocol_comparison").asText()).startsWith("not computed: ");
+        RunReport report = ResultsAssembler.assemble(
+                run.description(), run.base(), run.instruct(), ComparisonReference.E11_MISTRAL, run.entropies());
+        assertThat(report.results().at("/statistics/protocol_comparison").asText())
+                .startsWith("not computed: ");
         assertThat(report.results().at("/statistics/head_extras").asText()).startsWith("not computed: ");
         assertThat(ResultsAssemblerTest.schema().validate(report.results())).isEmpty();
     }
@@ -152,29 +180,47 @@ class ProtocolAndHeadExtrasTest {
     @Test
     void schemaRejectsBrokenBlocks() throws Exception {
         Fixtures.FixtureRun run = Fixtures.load("llama3-gqa");
-        ObjectNode doc = ResultsAssembler.assemble(run.description(), run.base(), run.instruct(),
-                ComparisonReference.E11_MISTRAL, planted(run.entropies())).results();
+        ObjectNode doc = ResultsAssembler.assemble(
+                        run.description(),
+                        run.base(),
+                        run.instruct(),
+                        ComparisonReference.E11_MISTRAL,
+                        planted(run.entropies()))
+                .results();
         ObjectNode share = doc.deepCopy();
         ((ObjectNode) share.at("/statistics/protocol_comparison/cases/base")).put("share", 1.5);
-        assertThat(ResultsAssemblerTest.schema().validate(share)).as("share above 1").isNotEmpty();
+        assertThat(ResultsAssemblerTest.schema().validate(share))
+                .as("share above 1")
+                .isNotEmpty();
         ObjectNode noVerdict = doc.deepCopy();
         ((ObjectNode) noVerdict.at("/statistics/protocol_comparison/verdict")).remove("attendable");
-        assertThat(ResultsAssemblerTest.schema().validate(noVerdict)).as("verdict without attendable").isNotEmpty();
+        assertThat(ResultsAssemblerTest.schema().validate(noVerdict))
+                .as("verdict without attendable")
+                .isNotEmpty();
         ObjectNode noSink = doc.deepCopy();
         ((ObjectNode) noSink.at("/statistics/head_extras/instruct")).remove("sink_mass");
-        assertThat(ResultsAssemblerTest.schema().validate(noSink)).as("extras without sink mass").isNotEmpty();
+        assertThat(ResultsAssemblerTest.schema().validate(noSink))
+                .as("extras without sink mass")
+                .isNotEmpty();
         ObjectNode badText = doc.deepCopy();
         ((ObjectNode) badText.at("/statistics")).put("head_extras", "whatever");
-        assertThat(ResultsAssemblerTest.schema().validate(badText)).as("a sentence that is no reason").isNotEmpty();
+        assertThat(ResultsAssemblerTest.schema().validate(badText))
+                .as("a sentence that is no reason")
+                .isNotEmpty();
     }
 
     @Test
     void exportsCarryTheExtras(@TempDir Path tmp) throws Exception {
         Fixtures.FixtureRun run = Fixtures.load("llama3-gqa");
-        RunReport report = ResultsAssembler.assemble(run.description(), run.base(), run.instruct(),
-                ComparisonReference.E11_MISTRAL, planted(run.entropies()));
+        RunReport report = ResultsAssembler.assemble(
+                run.description(),
+                run.base(),
+                run.instruct(),
+                ComparisonReference.E11_MISTRAL,
+                planted(run.entropies()));
         RunWriter.write(report, tmp);
-        JsonNode first = MetricsJson.MAPPER.readTree(Files.readAllLines(tmp.resolve("entropies.jsonl")).get(0));
+        JsonNode first = MetricsJson.MAPPER.readTree(
+                Files.readAllLines(tmp.resolve("entropies.jsonl")).get(0));
         double e = first.at("/entropies/1/0").asDouble();
         assertThat(first.at("/sinkMass/1/0").asDouble()).isEqualTo(1 - e);
         assertThat(first.at("/rowEntropy/1/0").asDouble()).isEqualTo(2 * e);

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
@@ -12,13 +14,11 @@ import com.networknt.schema.ValidationMessage;
 import dev.territory.statistics.MetricsJson;
 import dev.territory.statistics.NotebookMetrics;
 import dev.territory.statistics.Uncertainty;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.InputStream;
-import java.util.ArrayList;
-import java.util.List;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,7 +30,8 @@ class ResultsAssemblerTest {
     static JsonSchema schema() throws Exception {
         try (InputStream in = ResultsAssembler.class.getResourceAsStream("/schema/results.schema.json")) {
             assertThat(in).as("schema on the classpath").isNotNull();
-            return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in);
+            return JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012)
+                    .getSchema(in);
         }
     }
 
@@ -38,8 +39,8 @@ class ResultsAssemblerTest {
     @ValueSource(strings = {"llama3-gqa", "mistral-mha"})
     void resultsMatchReferenceAndValidateAgainstSchema(String pair) throws Exception {
         Fixtures.FixtureRun run = Fixtures.load(pair);
-        RunReport report = ResultsAssembler.assemble(run.description(), run.base(), run.instruct(),
-                ComparisonReference.E11_MISTRAL, run.entropies());
+        RunReport report = ResultsAssembler.assemble(
+                run.description(), run.base(), run.instruct(), ComparisonReference.E11_MISTRAL, run.entropies());
         // Through text, as a reader of results.json sees it.
         JsonNode doc = MetricsJson.MAPPER.readTree(Json.MAPPER.writeValueAsString(report.results()));
 
@@ -62,7 +63,8 @@ class ResultsAssemblerTest {
         }
         assertThat(worst).as("max |results - reference aggregate|").isLessThan(1e-9);
         assertIssueNineStatistics(doc);
-        assertThat(doc.at("/results/verdict/code").asText()).isEqualTo(run.reference().at("/verdict/code").asText());
+        assertThat(doc.at("/results/verdict/code").asText())
+                .isEqualTo(run.reference().at("/verdict/code").asText());
         assertThat(doc.at("/results/verdict/delta_specialization").asDouble())
                 .isCloseTo(run.reference().at("/verdict/delta_specialization").asDouble(), within(1e-12));
 
@@ -72,8 +74,8 @@ class ResultsAssemblerTest {
         assertThat(doc.at("/config/gqa_ratio").asText()).isEqualTo(pair.equals("llama3-gqa") ? "4:1" : "1:1");
         assertThat(doc.at("/mha_reference/architecture").asText()).isEqualTo("MHA");
         assertThat(doc.at("/mha_reference/architecture_from_config").asText()).isEqualTo("GQA");
-        assertThat(report.warnings()).anyMatch(w -> w.contains("32 query heads and 8 KV heads")
-                && w.contains("\"MHA\" arm is in fact GQA"));
+        assertThat(report.warnings())
+                .anyMatch(w -> w.contains("32 query heads and 8 KV heads") && w.contains("\"MHA\" arm is in fact GQA"));
         assertThat(report.warnings()).anyMatch(w -> w.contains("seeds gave identical metrics"));
         if (pair.equals("mistral-mha")) {
             assertThat(report.warnings()).anyMatch(w -> w.contains("within-group variance is 0 by construction"));
@@ -84,8 +86,8 @@ class ResultsAssemblerTest {
     @Test
     void comparisonAgainstBuiltInE11FollowsCell7() throws Exception {
         Fixtures.FixtureRun run = Fixtures.load("llama3-gqa");
-        RunReport report = ResultsAssembler.assemble(run.description(), run.base(), run.instruct(),
-                ComparisonReference.E11_MISTRAL, run.entropies());
+        RunReport report = ResultsAssembler.assemble(
+                run.description(), run.base(), run.instruct(), ComparisonReference.E11_MISTRAL, run.entropies());
         MhaComparison c = report.comparison();
         // Reference: dSI +0.0314, dCorr -0.0314; fixture: dSI < 0, dCorr > 0 -> both directions differ.
         assertThat(report.verdict().deltaSpecialization()).isNegative();
@@ -94,9 +96,13 @@ class ResultsAssemblerTest {
         assertThat(c.architectureInvariant()).isFalse();
         // Reference is GQA by config, so is the run: no claim about MHA vs GQA either way.
         assertThat(c.label()).isEqualTo("not applicable: both GQA");
-        assertThat(c.interpretation()).startsWith("Not applicable: both GQA")
-                .contains("says nothing about MHA versus GQA").doesNotContain("ARCHITECTURE-");
-        assertThat(report.results().at("/results/mha_comparison/architecture_label").asText())
+        assertThat(c.interpretation())
+                .startsWith("Not applicable: both GQA")
+                .contains("says nothing about MHA versus GQA")
+                .doesNotContain("ARCHITECTURE-");
+        assertThat(report.results()
+                        .at("/results/mha_comparison/architecture_label")
+                        .asText())
                 .isEqualTo("not applicable: both GQA");
         JsonNode cmp = report.results().at("/results/mha_comparison");
         assertThat(cmp.get("mha_verdict").asText()).isEqualTo("C_REFUTED");
@@ -107,10 +113,11 @@ class ResultsAssemblerTest {
     @Test
     void dtypeOfEachSideIsStatedAndAFloat32RunIsWarnedAboutTheDeltas() throws Exception {
         Fixtures.FixtureRun run = Fixtures.load("llama3-gqa"); // a float32 run
-        RunReport report = ResultsAssembler.assemble(run.description(), run.base(), run.instruct(),
-                ComparisonReference.E11_MISTRAL, run.entropies());
+        RunReport report = ResultsAssembler.assemble(
+                run.description(), run.base(), run.instruct(), ComparisonReference.E11_MISTRAL, run.entropies());
         JsonNode doc = report.results();
-        assertThat(doc.at("/methodology/dtype").asText()).isEqualTo("torch.float32"); // str(torch.float32), as the notebook
+        assertThat(doc.at("/methodology/dtype").asText())
+                .isEqualTo("torch.float32"); // str(torch.float32), as the notebook
         assertThat(doc.at("/methodology/dtype_name").asText()).isEqualTo("float32");
         assertThat(doc.at("/methodology/quantization").asText()).isEqualTo("NONE (Full Precision float32)");
         assertThat(doc.at("/runtime/dtype").asText()).isEqualTo("torch.float32");
@@ -119,17 +126,33 @@ class ResultsAssemblerTest {
         assertThat(doc.at("/results/mha_comparison/gqa_dtype").asText()).isEqualTo("float32");
         assertThat(report.comparison().sameDtype()).isFalse();
         assertThat(report.comparison().interpretation()).contains("different dtypes (bfloat16 and float32)");
-        assertThat(report.warnings()).anyMatch(w -> w.startsWith("The forward pass ran in float32; the notebook ran in bfloat16")
-                && w.contains("specialization delta by up to 0.015"));
-        assertThat(Methodology.quantizationOf("bfloat16")).isEqualTo("NONE (Full Precision bfloat16)"); // the notebook's words
+        assertThat(report.warnings())
+                .anyMatch(w -> w.startsWith("The forward pass ran in float32; the notebook ran in bfloat16")
+                        && w.contains("specialization delta by up to 0.015"));
+        assertThat(Methodology.quantizationOf("bfloat16"))
+                .isEqualTo("NONE (Full Precision bfloat16)"); // the notebook's words
 
-        // a bfloat16 run: no dtype warning, same dtype as the built-in reference; read back as a reference, it keeps its dtype
+        // a bfloat16 run: no dtype warning, same dtype as the built-in reference; read back as a reference, it keeps
+        // its dtype
         Methodology m = run.description().methodology();
-        Methodology bf16 = Methodology.of(m.seeds(), m.maxLength(), "bfloat16", m.promptSet(), m.promptMd5(), m.numPrompts(),
-                m.protocol());
+        Methodology bf16 = Methodology.of(
+                m.seeds(), m.maxLength(), "bfloat16", dev.territory.contracts.PromptSpec.standard10v3(), m.protocol());
+        assertThat(bf16.promptMd5()).isEqualTo(m.promptMd5());
         RunDescription d = run.description();
-        RunReport same = ResultsAssembler.assemble(new RunDescription(d.runId(), d.startedAt(), d.pair(), d.base(), d.instruct(),
-                bf16, d.engineVersion(), d.libraryVersions(), d.runtime()), run.base(), run.instruct(), ComparisonReference.E11_MISTRAL,
+        RunReport same = ResultsAssembler.assemble(
+                new RunDescription(
+                        d.runId(),
+                        d.startedAt(),
+                        d.pair(),
+                        d.base(),
+                        d.instruct(),
+                        bf16,
+                        d.engineVersion(),
+                        d.libraryVersions(),
+                        d.runtime()),
+                run.base(),
+                run.instruct(),
+                ComparisonReference.E11_MISTRAL,
                 run.entropies());
         assertThat(same.warnings()).noneMatch(w -> w.contains("the notebook ran in bfloat16"));
         assertThat(same.comparison().sameDtype()).isTrue();
@@ -140,8 +163,12 @@ class ResultsAssemblerTest {
     @Test
     void comparisonAgainstACompletedRunDirectory(@TempDir Path tmp) throws Exception {
         Fixtures.FixtureRun mistral = Fixtures.load("mistral-mha");
-        RunReport first = ResultsAssembler.assemble(mistral.description(), mistral.base(), mistral.instruct(),
-                ComparisonReference.E11_MISTRAL, mistral.entropies());
+        RunReport first = ResultsAssembler.assemble(
+                mistral.description(),
+                mistral.base(),
+                mistral.instruct(),
+                ComparisonReference.E11_MISTRAL,
+                mistral.entropies());
         Path dir = tmp.resolve("mistral-run");
         RunWriter.write(first, dir);
 
@@ -153,29 +180,35 @@ class ResultsAssemblerTest {
         assertThat(ref.deltaSpecialization()).isCloseTo(first.verdict().deltaSpecialization(), within(1e-15));
 
         Fixtures.FixtureRun llama = Fixtures.load("llama3-gqa");
-        RunReport second = ResultsAssembler.assemble(llama.description(), llama.base(), llama.instruct(), ref, llama.entropies());
+        RunReport second =
+                ResultsAssembler.assemble(llama.description(), llama.base(), llama.instruct(), ref, llama.entropies());
         MhaComparison c = second.comparison();
         assertThat(c.referenceArchitecture()).isEqualTo("MHA");
         assertThat(c.runArchitecture()).isEqualTo("GQA");
-        boolean si = (first.verdict().deltaSpecialization() > 0) == (second.verdict().deltaSpecialization() > 0);
-        boolean corr = (first.verdict().deltaCorrelation() > 0) == (second.verdict().deltaCorrelation() > 0);
+        boolean si =
+                (first.verdict().deltaSpecialization() > 0) == (second.verdict().deltaSpecialization() > 0);
+        boolean corr =
+                (first.verdict().deltaCorrelation() > 0) == (second.verdict().deltaCorrelation() > 0);
         assertThat(c.sameDirectionSpecialization()).isEqualTo(si);
         assertThat(c.sameDirectionCorrelation()).isEqualTo(corr);
         assertThat(second.warnings()).noneMatch(w -> w.contains("Mistral-7B's own config.json"));
         assertThat(second.results().at("/mha_reference/source").asText()).endsWith("results.json");
 
         // A results.json file works as well as its directory.
-        assertThat(References.resolve(dir.resolve("results.json").toString()).verdict()).isEqualTo(ref.verdict());
+        assertThat(References.resolve(dir.resolve("results.json").toString()).verdict())
+                .isEqualTo(ref.verdict());
     }
 
     @Test
     void unusableReferencesNameThePath(@TempDir Path tmp) throws Exception {
         assertThatThrownBy(() -> References.resolve(tmp.resolve("nope").toString()))
-                .hasMessageContaining("nope").hasMessageContaining("no such run directory");
+                .hasMessageContaining("nope")
+                .hasMessageContaining("no such run directory");
         Path bad = tmp.resolve("bad.json");
         Files.writeString(bad, "{\"results\": {}}");
         assertThatThrownBy(() -> References.resolve(bad.toString()))
-                .hasMessageContaining("bad.json").hasMessageContaining("not a results document");
+                .hasMessageContaining("bad.json")
+                .hasMessageContaining("not a results document");
         assertThat(References.resolve("e11-mistral")).isSameAs(ComparisonReference.E11_MISTRAL);
     }
 
@@ -210,29 +243,40 @@ class ResultsAssemblerTest {
         }
         assertThat(checked).isEqualTo(16);
         JsonNode verdict = st.get("verdict_uncertainty");
-        assertThat(verdict.get("code").asText()).isEqualTo(doc.at("/results/verdict/code").asText());
+        assertThat(verdict.get("code").asText())
+                .isEqualTo(doc.at("/results/verdict/code").asText());
         assertThat(verdict.get("summary").asText())
                 .contains(verdict.get("significant_criteria").asInt() + " of 2 independent criteria exclude 0 at 95%");
         assertThat(doc.at("/results/verdict/evidence").asText()).isEqualTo("not significant");
         assertThat(doc.at("/results/verdict/independent_criteria").asInt()).isEqualTo(2);
         assertThat(st.at("/bootstrap/method").asText()).startsWith("BCa");
         assertThat(st.at("/scope").asText()).contains("this model pair and seed");
-        assertThat(st.at("/permutation/p_values_holm/criteria/variance_decreased").asDouble())
-                .isGreaterThanOrEqualTo(st.at("/permutation/p_values/mean_head_variance").asDouble());
+        assertThat(st.at("/permutation/p_values_holm/criteria/variance_decreased")
+                        .asDouble())
+                .isGreaterThanOrEqualTo(
+                        st.at("/permutation/p_values/mean_head_variance").asDouble());
         assertThat(st.at("/head_redundancy/length_partialled/name").asText())
                 .isEqualTo("within_layer_redundancy_length_partialled");
-        assertThat(st.at("/head_redundancy/length_partialled/base/per_layer")).hasSize(doc.at("/config/num_layers").asInt());
+        assertThat(st.at("/head_redundancy/length_partialled/base/per_layer"))
+                .hasSize(doc.at("/config/num_layers").asInt());
         assertThat(verdict.at("/criteria/specialization_decreased/holds").asBoolean())
                 .isEqualTo(doc.at("/results/verdict/specialization_decreased").asBoolean());
         JsonNode red = st.get("head_redundancy");
         int layers = doc.at("/config/num_layers").asInt();
         assertThat(red.at("/base/per_layer")).hasSize(layers);
         assertThat(red.at("/instruct/per_layer")).hasSize(layers);
-        assertThat(red.at("/delta/overall").asDouble()).isCloseTo(
-                red.at("/instruct/overall").asDouble() - red.at("/base/overall").asDouble(), within(1e-15));
+        assertThat(red.at("/delta/overall").asDouble())
+                .isCloseTo(
+                        red.at("/instruct/overall").asDouble()
+                                - red.at("/base/overall").asDouble(),
+                        within(1e-15));
         assertThat(red.at("/cross_layer_correlation/base").asDouble())
-                .isEqualTo(doc.at("/results/base/specialization/mean_head_correlation").asDouble());
-        assertContains(st.at("/bootstrap/base/within_layer_redundancy"), red.at("/base/overall").asDouble(), "redundancy");
+                .isEqualTo(doc.at("/results/base/specialization/mean_head_correlation")
+                        .asDouble());
+        assertContains(
+                st.at("/bootstrap/base/within_layer_redundancy"),
+                red.at("/base/overall").asDouble(),
+                "redundancy");
     }
 
     static void assertContains(JsonNode interval, double point, String what) {
@@ -249,29 +293,48 @@ class ResultsAssemblerTest {
         for (EntropyRecord r : run.entropies()) {
             if (r.role().equals("base")) {
                 same.add(r);
-                same.add(new EntropyRecord("instruct", r.seed(), r.promptIndex(), r.inputIds(), r.attentionMask(), r.entropies()));
+                same.add(new EntropyRecord(
+                        "instruct", r.seed(), r.promptIndex(), r.inputIds(), r.attentionMask(), r.entropies()));
             }
         }
-        RunReport report = ResultsAssembler.assemble(run.description(), run.base(), run.base(),
-                ComparisonReference.E11_MISTRAL, same, new Uncertainty.Options(500, 10_000, 42, 0.95));
+        RunReport report = ResultsAssembler.assemble(
+                run.description(),
+                run.base(),
+                run.base(),
+                ComparisonReference.E11_MISTRAL,
+                same,
+                new Uncertainty.Options(500, 10_000, 42, 0.95));
         JsonNode doc = MetricsJson.MAPPER.readTree(Json.MAPPER.writeValueAsString(report.results()));
         assertThat(schema().validate(doc)).isEmpty();
         for (String m : Uncertainty.METRICS) {
-            assertThat(MetricsJson.readDouble(doc.at("/statistics/permutation/p_values/" + m))).as(m).isEqualTo(1.0);
-            assertThat(MetricsJson.readDouble(doc.at("/statistics/bootstrap/delta/" + m + "/0"))).as(m).isEqualTo(0.0);
-            assertThat(MetricsJson.readDouble(doc.at("/statistics/bootstrap/delta/" + m + "/1"))).as(m).isEqualTo(0.0);
+            assertThat(MetricsJson.readDouble(doc.at("/statistics/permutation/p_values/" + m)))
+                    .as(m)
+                    .isEqualTo(1.0);
+            assertThat(MetricsJson.readDouble(doc.at("/statistics/bootstrap/delta/" + m + "/0")))
+                    .as(m)
+                    .isEqualTo(0.0);
+            assertThat(MetricsJson.readDouble(doc.at("/statistics/bootstrap/delta/" + m + "/1")))
+                    .as(m)
+                    .isEqualTo(0.0);
         }
-        assertThat(doc.at("/statistics/verdict_uncertainty/significant_criteria").asInt()).isZero();
+        assertThat(doc.at("/statistics/verdict_uncertainty/significant_criteria")
+                        .asInt())
+                .isZero();
         assertThat(report.uncertainty().verdictSummary()).contains("0 of 2 independent criteria exclude 0 at 95%");
     }
 
     @Test
     void withoutPerPromptEntropiesOrWithBootstrapZeroTheBlockSaysWhy() throws Exception {
         Fixtures.FixtureRun run = Fixtures.load("llama3-gqa");
-        RunReport none = ResultsAssembler.assemble(run.description(), run.base(), run.instruct(),
-                ComparisonReference.E11_MISTRAL, List.of());
-        RunReport skipped = ResultsAssembler.assemble(run.description(), run.base(), run.instruct(),
-                ComparisonReference.E11_MISTRAL, run.entropies(), null);
+        RunReport none = ResultsAssembler.assemble(
+                run.description(), run.base(), run.instruct(), ComparisonReference.E11_MISTRAL, List.of());
+        RunReport skipped = ResultsAssembler.assemble(
+                run.description(),
+                run.base(),
+                run.instruct(),
+                ComparisonReference.E11_MISTRAL,
+                run.entropies(),
+                (Uncertainty.Options) null);
         for (RunReport r : List.of(none, skipped)) {
             JsonNode doc = MetricsJson.MAPPER.readTree(Json.MAPPER.writeValueAsString(r.results()));
             assertThat(schema().validate(doc)).isEmpty();
@@ -285,18 +348,27 @@ class ResultsAssemblerTest {
     @Test
     void schemaRejectsABrokenStatisticsBlock() throws Exception {
         Fixtures.FixtureRun run = Fixtures.load("llama3-gqa");
-        RunReport report = ResultsAssembler.assemble(run.description(), run.base(), run.instruct(),
-                ComparisonReference.E11_MISTRAL, run.entropies(), new Uncertainty.Options(50, 100, 1, 0.9));
+        RunReport report = ResultsAssembler.assemble(
+                run.description(),
+                run.base(),
+                run.instruct(),
+                ComparisonReference.E11_MISTRAL,
+                run.entropies(),
+                new Uncertainty.Options(50, 100, 1, 0.9));
         ObjectNode doc = (ObjectNode) MetricsJson.MAPPER.readTree(Json.MAPPER.writeValueAsString(report.results()));
         assertThat(schema().validate(doc)).isEmpty();
 
         ObjectNode threeBounds = doc.deepCopy();
         ((ArrayNode) threeBounds.at("/statistics/bootstrap/delta/specialization_index")).add(0.5);
-        assertThat(schema().validate(threeBounds)).as("an interval with 3 bounds").isNotEmpty();
+        assertThat(schema().validate(threeBounds))
+                .as("an interval with 3 bounds")
+                .isNotEmpty();
 
         ObjectNode noPermutation = doc.deepCopy();
         ((ObjectNode) noPermutation.get("statistics")).remove("permutation");
-        assertThat(schema().validate(noPermutation)).as("bootstrap without permutation").isNotEmpty();
+        assertThat(schema().validate(noPermutation))
+                .as("bootstrap without permutation")
+                .isNotEmpty();
 
         ObjectNode badP = doc.deepCopy();
         ((ObjectNode) badP.at("/statistics/permutation/p_values")).put("mean_head_variance", 1.5);

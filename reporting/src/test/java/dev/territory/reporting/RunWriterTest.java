@@ -18,12 +18,19 @@ class RunWriterTest {
     @Test
     void writesEveryFileOfARun(@TempDir Path tmp) throws Exception {
         Fixtures.FixtureRun run = Fixtures.load("llama3-gqa");
-        RunReport report = ResultsAssembler.assemble(run.description(), run.base(), run.instruct(),
-                ComparisonReference.E11_MISTRAL, run.entropies());
+        RunReport report = ResultsAssembler.assemble(
+                run.description(), run.base(), run.instruct(), ComparisonReference.E11_MISTRAL, run.entropies());
         RunWriter.RunFiles files = RunWriter.write(report, tmp);
 
-        for (String name : List.of("results.json", "figure.png", "figure.svg", "report.html", "entropies.jsonl",
-                "entropies.csv", "metrics.csv", "artifact_log.jsonl")) {
+        for (String name : List.of(
+                "results.json",
+                "figure.png",
+                "figure.svg",
+                "report.html",
+                "entropies.jsonl",
+                "entropies.csv",
+                "metrics.csv",
+                "artifact_log.jsonl")) {
             assertThat(tmp.resolve(name)).as(name).isNotEmptyFile();
         }
         // 2 models x 3 seeds x 10 prompts x 6 layers x 8 heads, one row each, plus the header.
@@ -31,7 +38,8 @@ class RunWriterTest {
         assertThat(csv.get(0)).isEqualTo("model,seed,prompt,layer,head,value,sink_mass,row_entropy");
         assertThat(csv).hasSize(2 * 3 * 10 * 6 * 8 + 1);
         String[] row = csv.get(1).split(",");
-        double want = run.reference().at("/base/seeds/0/per_prompt_entropies/0/0/0").asDouble();
+        double want =
+                run.reference().at("/base/seeds/0/per_prompt_entropies/0/0/0").asDouble();
         assertThat(row).startsWith("base", "42", "0", "0", "0");
         assertThat(Double.parseDouble(row[5])).isEqualTo(want);
 
@@ -42,7 +50,10 @@ class RunWriterTest {
 
         List<String> metrics = Files.readAllLines(tmp.resolve("metrics.csv"));
         assertThat(metrics.get(0)).isEqualTo("model,seed,metric,layer,head,group,value");
-        String si = metrics.stream().filter(l -> l.startsWith("instruct,mean,specialization_index,")).findFirst().orElseThrow();
+        String si = metrics.stream()
+                .filter(l -> l.startsWith("instruct,mean,specialization_index,"))
+                .findFirst()
+                .orElseThrow();
         assertThat(Double.parseDouble(si.substring(si.lastIndexOf(',') + 1)))
                 .isEqualTo(run.instruct().specialization().specializationIndex());
 
@@ -64,7 +75,8 @@ class RunWriterTest {
         Path cumulative = tmp.resolve("results/E11T_artifact_log.jsonl");
         RunWriter.appendArtifactEntry(report, List.of("results.json"), cumulative);
         RunWriter.appendArtifactEntry(report, List.of("results.json"), cumulative);
-        assertThat(Files.readAllLines(cumulative)).hasSize(2)
+        assertThat(Files.readAllLines(cumulative))
+                .hasSize(2)
                 .allSatisfy(l -> assertThat(l).contains("\"verdict_line\":\"A_CONFIRMED (not significant"));
 
         List<String> zipped = new ArrayList<>();
@@ -73,43 +85,65 @@ class RunWriterTest {
                 zipped.add(e.getName());
             }
         }
-        assertThat(zipped).containsExactlyInAnyOrder("results.json", "figure.png", "figure.svg", "report.html",
-                "entropies.jsonl", "entropies.csv", "metrics.csv", "artifact_log.jsonl");
+        assertThat(zipped)
+                .containsExactlyInAnyOrder(
+                        "results.json",
+                        "figure.png",
+                        "figure.svg",
+                        "report.html",
+                        "entropies.jsonl",
+                        "entropies.csv",
+                        "metrics.csv",
+                        "artifact_log.jsonl");
 
         String html = Files.readString(tmp.resolve("report.html"));
         assertThat(html).doesNotContain("http://", "https://", "<script src", "<link ");
         assertThat(html.indexOf("id=\"verdict\"")).isLessThan(html.indexOf("id=\"metrics\""));
         assertThat(html.indexOf("id=\"metrics\"")).isLessThan(html.indexOf("id=\"comparison\""));
-        assertThat(html).contains("data:image/png;base64,").contains("A_CONFIRMED")
-                .contains("in fact GQA").contains("sha256 " + "ab".repeat(32));
-        // Issue 9: the verdict's uncertainty in the verdict box, intervals and p-values in the metric table,
+        assertThat(html)
+                .contains("data:image/png;base64,")
+                .contains("A_CONFIRMED")
+                .contains("in fact GQA")
+                .contains("sha256 " + "ab".repeat(32));
+        // The verdict's uncertainty in the verdict box, intervals and p-values in the metric table,
         // the within-layer redundancy beside the cross-layer correlation.
         var u = report.uncertainty();
         assertThat(u).isNotNull();
         int box = html.indexOf("id=\"verdict-uncertainty\"");
         assertThat(box).isGreaterThan(html.indexOf("id=\"verdict\"")).isLessThan(html.indexOf("id=\"metrics\""));
-        assertThat(html.substring(box)).startsWith("id=\"verdict-uncertainty\" class=\"uncertainty\"><b>"
-                + u.significantCount() + " of 2 independent criteria exclude 0 at 95%</b>");
+        assertThat(html.substring(box))
+                .startsWith("id=\"verdict-uncertainty\" class=\"uncertainty\"><b>" + u.significantCount()
+                        + " of 2 independent criteria exclude 0 at 95%</b>");
         // the verdict line carries its evidence in the headline, the page title, the figure and the artifact log
         String line = report.evidence().line();
         assertThat(line).isEqualTo("A_CONFIRMED (not significant: 0 of 2 independent criteria exclude 0 at 95%)");
-        assertThat(html).contains("<div class=\"code\">" + HtmlReport.esc(line) + "</div>")
-                .contains("<title>" + HtmlReport.esc("E11-T " + report.description().runId() + ": " + line));
-        assertThat(html.substring(html.indexOf("id=\"headline\""))).startsWith("id=\"headline\">")
-                .contains("inconclusive").doesNotContain("territorial collapse:");
-        assertThat(Files.readString(tmp.resolve("figure.svg"))).contains(HtmlReport.esc(line).replace("&#39;", "'"));
+        assertThat(html)
+                .contains("<div class=\"code\">" + HtmlReport.esc(line) + "</div>")
+                .contains("<title>"
+                        + HtmlReport.esc("E11-T " + report.description().runId() + ": " + line));
+        assertThat(html.substring(html.indexOf("id=\"headline\"")))
+                .startsWith("id=\"headline\">")
+                .contains("inconclusive")
+                .doesNotContain("territorial collapse:");
+        assertThat(Files.readString(tmp.resolve("figure.svg")))
+                .contains(HtmlReport.esc(line).replace("&#39;", "'"));
         String siRow = html.substring(html.indexOf("<tr data-metric=\"specialization_index\">"));
         siRow = siRow.substring(0, siRow.indexOf("</tr>"));
         var delta = u.delta().get("specialization_index");
-        assertThat(siRow).contains(String.format(java.util.Locale.ROOT, "[%+.4f, %+.4f]", delta.low(), delta.high()))
-                .contains(String.format(java.util.Locale.ROOT, "<td class=\"p\">%.3g</td>",
+        assertThat(siRow)
+                .contains(String.format(java.util.Locale.ROOT, "[%+.4f, %+.4f]", delta.low(), delta.high()))
+                .contains(String.format(
+                        java.util.Locale.ROOT,
+                        "<td class=\"p\">%.3g</td>",
                         u.pValues().get("specialization_index")));
         int correlationRow = html.indexOf("<tr data-metric=\"mean_head_correlation\">");
         int redundancyRow = html.indexOf("<tr data-metric=\"within_layer_redundancy\">");
         assertThat(redundancyRow).isGreaterThan(correlationRow);
         assertThat(html.indexOf("<tr data-metric=", correlationRow + 1)).isEqualTo(redundancyRow);
-        assertThat(html).contains("id=\"redundancy\"").contains(String.format(java.util.Locale.ROOT, "%.4f",
-                u.baseRedundancy().overall()));
+        assertThat(html)
+                .contains("id=\"redundancy\"")
+                .contains(String.format(
+                        java.util.Locale.ROOT, "%.4f", u.baseRedundancy().overall()));
         assertThat(html.split("<tr class=\"layer\">", -1)).hasSize(6 + 1);
     }
 }

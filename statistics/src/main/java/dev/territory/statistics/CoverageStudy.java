@@ -27,8 +27,14 @@ public final class CoverageStudy {
     public static final int HEADS = 8;
 
     /** Shares of the data sets whose interval contains the truth, and the mean widths. */
-    public record Coverage(String statistic, int dataSets, int resamples, double percentile, double bca,
-            double percentileWidth, double bcaWidth) {
+    public record Coverage(
+            String statistic,
+            int dataSets,
+            int resamples,
+            double percentile,
+            double bca,
+            double percentileWidth,
+            double bcaWidth) {
 
         /** Monte Carlo standard error of a coverage share p over the data sets. */
         public double standardError(double p) {
@@ -137,8 +143,14 @@ public final class CoverageStudy {
         }
 
         Coverage coverage(String statistic, int dataSets, int resamples) {
-            return new Coverage(statistic, dataSets, resamples, (double) inPercentile / dataSets, (double) inBca / dataSets,
-                    percentileWidth / dataSets, bcaWidth / dataSets);
+            return new Coverage(
+                    statistic,
+                    dataSets,
+                    resamples,
+                    (double) inPercentile / dataSets,
+                    (double) inBca / dataSets,
+                    percentileWidth / dataSets,
+                    bcaWidth / dataSets);
         }
     }
 
@@ -187,10 +199,20 @@ public final class CoverageStudy {
         int dataSets = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
         int resamples = args.length > 1 ? Integer.parseInt(args[1]) : 1000;
         long seed = args.length > 2 ? Long.parseLong(args[2]) : 1L;
-        for (Coverage c : new Coverage[] {meanDelta(dataSets, resamples, seed), specializationDelta(dataSets, resamples, seed)}) {
-            System.out.printf(Locale.ROOT, "| %s | %d | %d | %.3f ± %.3f | %.3f ± %.3f | %.4f | %.4f |%n", c.statistic(),
-                    c.dataSets(), c.resamples(), c.percentile(), c.standardError(c.percentile()), c.bca(),
-                    c.standardError(c.bca()), c.percentileWidth(), c.bcaWidth());
+        for (Coverage c :
+                new Coverage[] {meanDelta(dataSets, resamples, seed), specializationDelta(dataSets, resamples, seed)}) {
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %s | %d | %d | %.3f ± %.3f | %.3f ± %.3f | %.4f | %.4f |%n",
+                    c.statistic(),
+                    c.dataSets(),
+                    c.resamples(),
+                    c.percentile(),
+                    c.standardError(c.percentile()),
+                    c.bca(),
+                    c.standardError(c.bca()),
+                    c.percentileWidth(),
+                    c.bcaWidth());
         }
     }
 }

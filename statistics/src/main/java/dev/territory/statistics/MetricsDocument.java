@@ -13,7 +13,8 @@ import java.util.Map;
  * metrics service:
  * <pre>
  * { "results":    { "base": {specialization, gqa_metrics, seed_results}, "instruct": {...}, "verdict": {...} },
- *   "statistics": { "seed_spread": {"base": {metric: max-min}, "instruct": {...}}, "seed_note": "...", ... },
+ *   "seed_note":  "...",
+ *   "statistics": { "seed_spread": {"base": {metric: max-min}, "instruct": {...}}, ... as in results.json },
  *   "warnings":   [ "..." ] }
  * </pre>
  * {@code results} is laid out as the notebook's cell 9 writes it. Non-finite numbers are the strings
@@ -52,39 +53,45 @@ public final class MetricsDocument {
         return NotebookMetrics.aggregate(seeds);
     }
 
-    /** The document without uncertainty (issue 3's layout). */
-    public static ObjectNode build(Computed c) {
+    /**
+     * The whole document, written in one go: {@code results}, {@code seed_note}, the {@code statistics} block of
+     * {@link StatisticsBlock} (the one writer, as in results.json: seed spread, and the uncertainty from the
+     * per-prompt entropies of the first seed both models have in full, or why not), {@code warnings}.
+     *
+     * @param options bootstrap and permutation settings; null skips them
+     */
+    public static ObjectNode build(
+            Computed c, RoleInput base, RoleInput instruct, int numKvHeads, Uncertainty.Options options) {
+        List<PromptReductions> prompts = new ArrayList<>();
+        prompts.addAll(prompts("base", base));
+        prompts.addAll(prompts("instruct", instruct));
+        // the protocol is unknown here: it is named only by the parts that need other reductions than the entropies
+        StatisticsBlock statistics = StatisticsBlock.compute(
+                new StatisticsBlock.Run(List.copyOf(base.perPromptBySeed().keySet()), null, numKvHeads),
+                c.base(),
+                c.instruct(),
+                prompts,
+                options);
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         root.set("results", MetricsJson.results(c.base(), c.instruct(), c.verdict()));
-        ObjectNode statistics = root.putObject("statistics");
-        ObjectNode spread = statistics.putObject("seed_spread");
-        spread.set("base", MetricsJson.toJson(c.base().seedSpread()));
-        spread.set("instruct", MetricsJson.toJson(c.instruct().seedSpread()));
-        statistics.put("seed_note", seedNote(c));
+        root.put("seed_note", seedNote(c));
+        root.set("statistics", statistics.json());
         ArrayNode warnings = root.putArray("warnings");
         c.warnings().forEach(warnings::add);
+        if (statistics.uncertainty() != null) {
+            statistics.uncertainty().warnings().forEach(warnings::add);
+        }
         return root;
     }
 
-    /**
-     * The document with issue 9's uncertainty under {@code statistics}: computed on each model's first
-     * seed, paired by prompt; skipped (with a warning) when the two models' prompt counts differ.
-     */
-    public static ObjectNode build(Computed c, RoleInput base, RoleInput instruct, int numKvHeads,
-            Uncertainty.Options options) {
-        ObjectNode root = build(c);
-        double[][][] b = base.perPromptBySeed().values().iterator().next();
-        double[][][] i = instruct.perPromptBySeed().values().iterator().next();
-        ArrayNode warnings = (ArrayNode) root.get("warnings");
-        if (b.length != i.length) {
-            warnings.add("uncertainty skipped: base has " + b.length + " prompts, instruct " + i.length
-                    + "; the paired bootstrap and permutation test need the same prompts");
-            return root;
-        }
-        Uncertainty.Result r = Uncertainty.analyze(b, i, numKvHeads, options);
-        Uncertainty.writeTo((ObjectNode) root.get("statistics"), r);
-        r.warnings().forEach(warnings::add);
-        return root;
+    private static List<PromptReductions> prompts(String role, RoleInput input) {
+        List<PromptReductions> out = new ArrayList<>();
+        input.perPromptBySeed().forEach((seed, perPrompt) -> {
+            for (int p = 0; p < perPrompt.length; p++) {
+                out.add(new PromptReductions(role, seed, p, perPrompt[p], null, null, null, null));
+            }
+        });
+        return out;
     }
 
     /** A sentence on what the seeds changed. */
@@ -112,7 +119,7 @@ public final class MetricsDocument {
                     + "(spread 0 for every metric): the forward pass is deterministic (eval mode, no sampling), "
                     + "so the notebook's seed averaging changes nothing and is not a measure of uncertainty.";
         }
-        return "The seeds change the metrics: the largest spread (max - min over seeds) is "
-                + worst + " for " + worstRole + " " + worstKey + ".";
+        return "The seeds change the metrics: the largest spread (max - min over seeds) is " + worst + " for "
+                + worstRole + " " + worstKey + ".";
     }
 }

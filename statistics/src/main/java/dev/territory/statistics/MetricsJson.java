@@ -46,6 +46,11 @@ public final class MetricsJson {
         return NODES.numberNode(value);
     }
 
+    /** Sets {@code key} to {@link #number(double)} of {@code value}. */
+    public static void put(ObjectNode node, String key, double value) {
+        node.set(key, number(value));
+    }
+
     public static ArrayNode array(double[] values) {
         ArrayNode node = NODES.arrayNode(values.length);
         for (double v : values) {
@@ -113,6 +118,18 @@ public final class MetricsJson {
         for (SeedMetrics s : m.seedResults()) {
             seeds.add(toJson(s));
         }
+        return node;
+    }
+
+    /**
+     * One model's whole metrics document, as the metrics service sends it: {@link #toJson(RoleMetrics)}'s keys,
+     * then {@code seed_spread} and {@code warnings}; {@link #readRoleDocument} reads it back whole.
+     */
+    public static ObjectNode roleDocument(RoleMetrics m) {
+        ObjectNode node = toJson(m);
+        node.set("seed_spread", toJson(m.seedSpread()));
+        ArrayNode warnings = node.putArray("warnings");
+        m.warnings().forEach(warnings::add);
         return node;
     }
 
@@ -239,8 +256,11 @@ public final class MetricsJson {
     }
 
     public static SeedMetrics readSeed(JsonNode n) {
-        return new SeedMetrics(n.path("seed").asInt(), readSpecialization(n.get("specialization")),
-                readGroups(n.get("gqa_metrics")), n.has("entropies") ? readMatrix(n.get("entropies")) : null);
+        return new SeedMetrics(
+                n.path("seed").asInt(),
+                readSpecialization(n.get("specialization")),
+                readGroups(n.get("gqa_metrics")),
+                n.has("entropies") ? readMatrix(n.get("entropies")) : null);
     }
 
     /** {@code results[role]}; seed spread and warnings are not part of it (empty here). */
@@ -249,12 +269,30 @@ public final class MetricsJson {
         for (JsonNode s : n.path("seed_results")) {
             seeds.add(readSeed(s));
         }
-        return new RoleMetrics(readSpecialization(n.get("specialization")), readGroups(n.get("gqa_metrics")),
-                List.copyOf(seeds), Map.of(), List.of());
+        return new RoleMetrics(
+                readSpecialization(n.get("specialization")),
+                readGroups(n.get("gqa_metrics")),
+                List.copyOf(seeds),
+                Map.of(),
+                List.of());
+    }
+
+    /** A document written by {@link #roleDocument}, seed spread and warnings included. */
+    public static RoleMetrics readRoleDocument(JsonNode n) {
+        RoleMetrics r = readRole(n);
+        List<String> warnings = new ArrayList<>();
+        n.path("warnings").forEach(w -> warnings.add(w.asText()));
+        return new RoleMetrics(
+                r.specialization(),
+                r.gqaMetrics(),
+                r.seedResults(),
+                readMap(n.path("seed_spread")),
+                List.copyOf(warnings));
     }
 
     public static Verdict readVerdict(JsonNode n) {
-        return new Verdict(n.path("code").asText(),
+        return new Verdict(
+                n.path("code").asText(),
                 n.path("specialization_decreased").asBoolean(),
                 n.path("correlation_increased").asBoolean(),
                 n.path("variance_decreased").asBoolean(),

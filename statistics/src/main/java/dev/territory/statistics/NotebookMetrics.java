@@ -17,8 +17,14 @@ public final class NotebookMetrics {
 
     /** Scalar specialization metrics, by notebook key, in the order cell 4 aggregates them. */
     public static final List<String> SPECIALIZATION_KEYS = List.of(
-            "specialization_index", "mean_head_correlation", "mean_head_variance", "effective_heads",
-            "effective_ratio", "early_variance", "middle_variance", "late_variance");
+            "specialization_index",
+            "mean_head_correlation",
+            "mean_head_variance",
+            "effective_heads",
+            "effective_ratio",
+            "early_variance",
+            "middle_variance",
+            "late_variance");
 
     /** Scalar group metrics, by notebook key. */
     public static final List<String> GROUP_KEYS =
@@ -110,8 +116,19 @@ public final class NotebookMetrics {
         double middle = Numpy.mean(layerVariances, third, third);
         double late = Numpy.mean(layerVariances, 2 * third, numLayers - 2 * third);
 
-        return new SpecializationMetrics(meanVariance, meanHeadCorrelation, specializationIndex, effectiveHeads,
-                effectiveRatio, layerVariances, early, middle, late, corr, numLayers, numHeads);
+        return new SpecializationMetrics(
+                meanVariance,
+                meanHeadCorrelation,
+                specializationIndex,
+                effectiveHeads,
+                effectiveRatio,
+                layerVariances,
+                early,
+                middle,
+                late,
+                corr,
+                numLayers,
+                numHeads);
     }
 
     /** {@code scipy.stats.entropy(pk, base=2)}: pk / sum(pk), sum of entr(pk), / log(2). */
@@ -146,8 +163,8 @@ public final class NotebookMetrics {
             throw new IllegalArgumentException("num_kv_heads must be positive, got " + numKvHeads);
         }
         if (numHeads % numKvHeads != 0) {
-            throw new IllegalArgumentException("the " + numHeads + " query heads cannot be split into "
-                    + numKvHeads + " KV groups: " + numHeads + " is not divisible by " + numKvHeads);
+            throw new IllegalArgumentException("the " + numHeads + " query heads cannot be split into " + numKvHeads
+                    + " KV groups: " + numHeads + " is not divisible by " + numKvHeads);
         }
         int groupSize = numHeads / numKvHeads;
 
@@ -192,7 +209,8 @@ public final class NotebookMetrics {
             if (s.specialization().numLayers() != first.specialization().numLayers()
                     || s.specialization().numHeads() != first.specialization().numHeads()) {
                 throw new IllegalArgumentException("seed " + s.seed() + " has shape "
-                        + s.specialization().numLayers() + "x" + s.specialization().numHeads() + ", seed "
+                        + s.specialization().numLayers() + "x"
+                        + s.specialization().numHeads() + ", seed "
                         + first.seed() + " has " + first.specialization().numLayers() + "x"
                         + first.specialization().numHeads());
             }
@@ -227,16 +245,20 @@ public final class NotebookMetrics {
         for (String key : GROUP_KEYS) {
             spread.put(key, spreadOver(seeds, s -> scalar(s.gqaMetrics(), key)));
         }
-        return new RoleMetrics(spec, groups, List.copyOf(seeds), Collections.unmodifiableMap(spread),
-                List.copyOf(warnings(seeds)));
+        return new RoleMetrics(
+                spec, groups, List.copyOf(seeds), Collections.unmodifiableMap(spread), List.copyOf(warnings(seeds)));
     }
 
     /** The cell-6 verdict from the aggregated metrics of both models. */
     public static Verdict verdict(RoleMetrics base, RoleMetrics instruct) {
-        double deltaSi = instruct.specialization().specializationIndex() - base.specialization().specializationIndex();
-        double deltaCorr = instruct.specialization().meanHeadCorrelation() - base.specialization().meanHeadCorrelation();
-        double deltaVar = instruct.specialization().meanHeadVariance() - base.specialization().meanHeadVariance();
-        double deltaRatio = instruct.gqaMetrics().withinBetweenRatio() - base.gqaMetrics().withinBetweenRatio();
+        double deltaSi = instruct.specialization().specializationIndex()
+                - base.specialization().specializationIndex();
+        double deltaCorr = instruct.specialization().meanHeadCorrelation()
+                - base.specialization().meanHeadCorrelation();
+        double deltaVar = instruct.specialization().meanHeadVariance()
+                - base.specialization().meanHeadVariance();
+        double deltaRatio =
+                instruct.gqaMetrics().withinBetweenRatio() - base.gqaMetrics().withinBetweenRatio();
         boolean collapse1 = deltaSi < 0;
         boolean collapse2 = deltaCorr > 0;
         boolean collapse3 = deltaVar < 0;
@@ -324,8 +346,9 @@ public final class NotebookMetrics {
                         + "specialization_index are NaN");
             }
             if (Double.isInfinite(s.gqaMetrics().withinBetweenRatio())) {
-                warnings.add("seed " + s.seed() + ": between_group_variance is " + s.gqaMetrics().betweenGroupVariance()
-                        + " (" + s.gqaMetrics().numKvGroups() + " KV group(s)), so within_between_ratio is inf");
+                warnings.add("seed " + s.seed() + ": between_group_variance is "
+                        + s.gqaMetrics().betweenGroupVariance() + " ("
+                        + s.gqaMetrics().numKvGroups() + " KV group(s)), so within_between_ratio is inf");
             }
         }
         return warnings;
@@ -344,8 +367,8 @@ public final class NotebookMetrics {
     private static void requireRectangular(double[][] a, int heads) {
         for (int l = 0; l < a.length; l++) {
             if (a[l] == null || a[l].length != heads) {
-                throw new IllegalArgumentException("layer " + l + " has " + (a[l] == null ? 0 : a[l].length)
-                        + " heads, layer 0 has " + heads);
+                throw new IllegalArgumentException(
+                        "layer " + l + " has " + (a[l] == null ? 0 : a[l].length) + " heads, layer 0 has " + heads);
             }
         }
     }
@@ -353,13 +376,13 @@ public final class NotebookMetrics {
     private static void requireShape(double[][][] perPrompt, int layers, int heads) {
         for (int p = 0; p < perPrompt.length; p++) {
             if (perPrompt[p].length != layers) {
-                throw new IllegalArgumentException("prompt " + p + " has " + perPrompt[p].length
-                        + " layers, prompt 0 has " + layers);
+                throw new IllegalArgumentException(
+                        "prompt " + p + " has " + perPrompt[p].length + " layers, prompt 0 has " + layers);
             }
             for (int l = 0; l < layers; l++) {
                 if (perPrompt[p][l].length != heads) {
-                    throw new IllegalArgumentException("prompt " + p + " layer " + l + " has "
-                            + perPrompt[p][l].length + " heads, prompt 0 has " + heads);
+                    throw new IllegalArgumentException("prompt " + p + " layer " + l + " has " + perPrompt[p][l].length
+                            + " heads, prompt 0 has " + heads);
                 }
             }
         }

@@ -73,23 +73,48 @@ public final class Uncertainty {
      * @param pHolm Holm-adjusted over the independent criteria (NaN for the repeated one)
      * @param significant the interval excludes 0 (on either side)
      */
-    public record Criterion(String name, String deltaMetric, boolean holds, double delta, Interval interval,
-            double pValue, boolean independent, double pHolm, boolean significant) {}
+    public record Criterion(
+            String name,
+            String deltaMetric,
+            boolean holds,
+            double delta,
+            Interval interval,
+            double pValue,
+            boolean independent,
+            double pHolm,
+            boolean significant) {}
 
     /** The bootstrap of one role or of the delta: BCa and percentile intervals, BCa's z0 and acceleration. */
-    public record Intervals(Map<String, Interval> bca, Map<String, Interval> percentile, Map<String, Double> z0,
+    public record Intervals(
+            Map<String, Interval> bca,
+            Map<String, Interval> percentile,
+            Map<String, Double> z0,
             Map<String, Double> acceleration) {}
 
     /**
      * Everything of the analysis. Metric maps are keyed by {@link #metrics()} (notebook keys plus the
      * within-layer redundancy, and its length-partialled form when prompt lengths are known).
      */
-    public record Result(Options options, List<String> metrics, Map<String, Double> basePoint,
-            Map<String, Double> instructPoint, Intervals baseBootstrap, Intervals instructBootstrap,
-            Intervals deltaBootstrap, Map<String, Double> pValues, Map<String, Double> pValuesHolm,
-            int permutationsUsed, boolean exactPermutation, List<Criterion> criteria, String verdictCode,
-            String verdictSummary, HeadRedundancy baseRedundancy, HeadRedundancy instructRedundancy,
-            HeadRedundancy baseRedundancyPartial, HeadRedundancy instructRedundancyPartial, List<String> warnings) {
+    public record Result(
+            Options options,
+            List<String> metrics,
+            Map<String, Double> basePoint,
+            Map<String, Double> instructPoint,
+            Intervals baseBootstrap,
+            Intervals instructBootstrap,
+            Intervals deltaBootstrap,
+            Map<String, Double> pValues,
+            Map<String, Double> pValuesHolm,
+            int permutationsUsed,
+            boolean exactPermutation,
+            List<Criterion> criteria,
+            String verdictCode,
+            String verdictSummary,
+            HeadRedundancy baseRedundancy,
+            HeadRedundancy instructRedundancy,
+            HeadRedundancy baseRedundancyPartial,
+            HeadRedundancy instructRedundancyPartial,
+            List<String> warnings) {
 
         /** BCa intervals of the base model's metrics. */
         public Map<String, Interval> base() {
@@ -107,7 +132,9 @@ public final class Uncertainty {
 
         /** How many of the independent criteria have a delta interval that excludes 0. */
         public int significantCount() {
-            return (int) criteria.stream().filter(c -> c.independent() && c.significant()).count();
+            return (int) criteria.stream()
+                    .filter(c -> c.independent() && c.significant())
+                    .count();
         }
 
         public int independentCount() {
@@ -164,12 +191,17 @@ public final class Uncertainty {
      *     length-partialled redundancy is left out)
      * @param instructLengths the same under the instruct tokenizer
      */
-    public static Result analyze(double[][][] base, double[][][] instruct, double[] baseLengths,
-            double[] instructLengths, int numKvHeads, Options options) {
+    public static Result analyze(
+            double[][][] base,
+            double[][][] instruct,
+            double[] baseLengths,
+            double[] instructLengths,
+            int numKvHeads,
+            Options options) {
         int prompts = base.length;
         if (instruct.length != prompts) {
-            throw new IllegalArgumentException("paired analysis needs the same prompts: base has " + prompts
-                    + ", instruct " + instruct.length);
+            throw new IllegalArgumentException(
+                    "paired analysis needs the same prompts: base has " + prompts + ", instruct " + instruct.length);
         }
         boolean lengths = baseLengths != null && instructLengths != null;
         if (lengths && (baseLengths.length != prompts || instructLengths.length != prompts)) {
@@ -232,7 +264,8 @@ public final class Uncertainty {
             String key = metrics.get(m);
             baseB.add(key, bootBase[m], basePoint[m], jackBase[m], options.level(), "base", warnings);
             instB.add(key, bootInst[m], instPoint[m], jackInst[m], options.level(), "instruct", warnings);
-            deltaB.add(key, bootDelta[m], instPoint[m] - basePoint[m], jackDelta[m], options.level(), "delta", warnings);
+            deltaB.add(
+                    key, bootDelta[m], instPoint[m] - basePoint[m], jackDelta[m], options.level(), "delta", warnings);
         }
         Map<String, Interval> deltaIv = deltaB.bca;
 
@@ -272,7 +305,8 @@ public final class Uncertainty {
         }
         Map<String, Double> pValues = new LinkedHashMap<>();
         for (int m = 0; m < n; m++) {
-            double p = Double.isNaN(observed[m]) ? Double.NaN
+            double p = Double.isNaN(observed[m])
+                    ? Double.NaN
                     : exact ? (double) atLeast[m] / total : (1.0 + atLeast[m]) / (1.0 + total);
             pValues.put(metrics.get(m), p);
         }
@@ -293,13 +327,23 @@ public final class Uncertainty {
             boolean holds = decreased ? delta < 0 : delta > 0;
             Interval iv = deltaIv.get(c[1]);
             boolean independent = c[2].equals("independent");
-            criteria.add(new Criterion(c[0], c[1], holds, delta, iv, pValues.get(c[1]), independent,
-                    criteriaHolm.getOrDefault(c[0], Double.NaN), iv.excludesZero()));
+            criteria.add(new Criterion(
+                    c[0],
+                    c[1],
+                    holds,
+                    delta,
+                    iv,
+                    pValues.get(c[1]),
+                    independent,
+                    criteriaHolm.getOrDefault(c[0], Double.NaN),
+                    iv.excludesZero()));
         }
         int holding = (int) criteria.stream().filter(Criterion::holds).count();
         String code = holding >= 2 ? Verdict.A_CONFIRMED : holding == 1 ? Verdict.B_PARTIAL : Verdict.C_REFUTED;
         int independent = (int) criteria.stream().filter(Criterion::independent).count();
-        int significant = (int) criteria.stream().filter(c -> c.independent() && c.significant()).count();
+        int significant = (int) criteria.stream()
+                .filter(c -> c.independent() && c.significant())
+                .count();
         String summary = code + ": " + holding + " of 3 criteria hold (point estimates, the notebook's rule); "
                 + significant + " of " + independent + " independent criteria exclude 0 at "
                 + formatLevel(options.level()) + " (paired BCa bootstrap interval of the delta). "
@@ -311,11 +355,26 @@ public final class Uncertainty {
             bp.put(metrics.get(m), basePoint[m]);
             ip.put(metrics.get(m), instPoint[m]);
         }
-        return new Result(options, List.copyOf(metrics), bp, ip, baseB.result(), instB.result(), deltaB.result(),
-                pValues, Holm.adjust(pValues), (int) total, exact, List.copyOf(criteria), code, summary,
-                HeadRedundancy.of(base), HeadRedundancy.of(instruct),
+        return new Result(
+                options,
+                List.copyOf(metrics),
+                bp,
+                ip,
+                baseB.result(),
+                instB.result(),
+                deltaB.result(),
+                pValues,
+                Holm.adjust(pValues),
+                (int) total,
+                exact,
+                List.copyOf(criteria),
+                code,
+                summary,
+                HeadRedundancy.of(base),
+                HeadRedundancy.of(instruct),
                 lengths ? HeadRedundancy.partialled(base, all, bl) : null,
-                lengths ? HeadRedundancy.partialled(instruct, all, il) : null, List.copyOf(warnings));
+                lengths ? HeadRedundancy.partialled(instruct, all, il) : null,
+                List.copyOf(warnings));
     }
 
     /** All bootstrapped metrics for the prompts {@code perPrompt[index[i]]}, in {@link #METRICS} order. */
@@ -361,7 +420,13 @@ public final class Uncertainty {
         final Map<String, Double> z0 = new LinkedHashMap<>();
         final Map<String, Double> acceleration = new LinkedHashMap<>();
 
-        void add(String key, double[] values, double point, double[] jackknife, double level, String what,
+        void add(
+                String key,
+                double[] values,
+                double point,
+                double[] jackknife,
+                double level,
+                String what,
                 List<String> warnings) {
             for (double v : values) {
                 if (Double.isNaN(v)) {
@@ -381,8 +446,11 @@ public final class Uncertainty {
         }
 
         Intervals result() {
-            return new Intervals(new LinkedHashMap<>(bca),
-                    new LinkedHashMap<>(percentile), new LinkedHashMap<>(z0), new LinkedHashMap<>(acceleration));
+            return new Intervals(
+                    new LinkedHashMap<>(bca),
+                    new LinkedHashMap<>(percentile),
+                    new LinkedHashMap<>(z0),
+                    new LinkedHashMap<>(acceleration));
         }
     }
 
@@ -403,10 +471,12 @@ public final class Uncertainty {
         boot.put("resamples", r.options().resamples());
         boot.put("seed", r.options().seed());
         boot.put("level", r.options().level());
-        boot.put("method", "BCa (bias-corrected and accelerated, Efron 1987): prompts resampled with replacement, the"
-                + " same resample for base and instruct (paired deltas), Well19937c; bias correction z0 from the bootstrap"
-                + " distribution, acceleration from the jackknife over prompts (one prompt left out of both models for"
-                + " deltas); endpoints as scipy.stats.bootstrap(method='BCa'). Percentile intervals under 'percentile'");
+        boot.put(
+                "method",
+                "BCa (bias-corrected and accelerated, Efron 1987): prompts resampled with replacement, the"
+                        + " same resample for base and instruct (paired deltas), Well19937c; bias correction z0 from the bootstrap"
+                        + " distribution, acceleration from the jackknife over prompts (one prompt left out of both models for"
+                        + " deltas); endpoints as scipy.stats.bootstrap(method='BCa'). Percentile intervals under 'percentile'");
         boot.set("base", intervals(r.base()));
         boot.set("instruct", intervals(r.instruct()));
         boot.set("delta", intervals(r.delta()));
@@ -416,7 +486,8 @@ public final class Uncertainty {
         plain.set("delta", intervals(r.deltaBootstrap().percentile()));
         ObjectNode bca = boot.putObject("bca");
         for (String role : List.of("base", "instruct", "delta")) {
-            Intervals iv = role.equals("base") ? r.baseBootstrap()
+            Intervals iv = role.equals("base")
+                    ? r.baseBootstrap()
                     : role.equals("instruct") ? r.instructBootstrap() : r.deltaBootstrap();
             ObjectNode node = bca.putObject(role);
             node.set("z0", MetricsJson.toJson(iv.z0()));
@@ -428,14 +499,18 @@ public final class Uncertainty {
         perm.put("requested", r.options().permutations());
         perm.put("seed", r.options().seed());
         perm.put("exact", r.exactPermutation());
-        perm.put("method", r.exactPermutation()
-                ? "paired, two-sided: every one of the 2^prompts base/instruct swaps enumerated (exact p)"
-                : "paired, two-sided: random base/instruct swaps per prompt, p = (1 + count) / (1 + permutations)");
+        perm.put(
+                "method",
+                r.exactPermutation()
+                        ? "paired, two-sided: every one of the 2^prompts base/instruct swaps enumerated (exact p)"
+                        : "paired, two-sided: random base/instruct swaps per prompt, p = (1 + count) / (1 + permutations)");
         perm.put("null_hypothesis", "full exchangeability of base and instruct within each prompt");
         perm.set("p_values", MetricsJson.toJson(r.pValues()));
         ObjectNode holm = perm.putObject("p_values_holm");
-        holm.put("method", "Holm step-down; 'criteria' over the verdict's independent criteria, 'family' over every"
-                + " metric in p_values (specialization_index and mean_head_correlation both counted)");
+        holm.put(
+                "method",
+                "Holm step-down; 'criteria' over the verdict's independent criteria, 'family' over every"
+                        + " metric in p_values (specialization_index and mean_head_correlation both counted)");
         holm.set("criteria", MetricsJson.toJson(r.criteriaHolm()));
         holm.set("family", MetricsJson.toJson(r.pValuesHolm()));
 
@@ -463,18 +538,22 @@ public final class Uncertainty {
         }
 
         ObjectNode red = statistics.putObject("head_redundancy");
-        red.put("definition", "per layer, the mean over head pairs of the Pearson correlation across prompts of the"
-                + " two heads' entropies; overall = mean over layers. Unlike mean_head_correlation, which pairs head i"
-                + " of every layer with head i of every other (no architectural meaning), it compares heads that share"
-                + " an input.");
+        red.put(
+                "definition",
+                "per layer, the mean over head pairs of the Pearson correlation across prompts of the"
+                        + " two heads' entropies; overall = mean over layers. Unlike mean_head_correlation, which pairs head i"
+                        + " of every layer with head i of every other (no architectural meaning), it compares heads that share"
+                        + " an input.");
         red.set("base", redundancy(r.baseRedundancy()));
         red.set("instruct", redundancy(r.instructRedundancy()));
         red.set("delta", redundancyDelta(r.baseRedundancy(), r.instructRedundancy()));
         ObjectNode partial = red.putObject("length_partialled");
         partial.put("name", REDUNDANCY_PARTIAL);
-        partial.put("definition", "the same mean of within-layer correlations, each a partial correlation with the"
-                + " prompt's real-token count partialled out (both heads' entropies regressed on the count, the residuals"
-                + " correlated): what remains when longer prompts lowering or raising every head together is removed");
+        partial.put(
+                "definition",
+                "the same mean of within-layer correlations, each a partial correlation with the"
+                        + " prompt's real-token count partialled out (both heads' entropies regressed on the count, the residuals"
+                        + " correlated): what remains when longer prompts lowering or raising every head together is removed");
         if (r.baseRedundancyPartial() == null) {
             partial.put("status", "not computed: the prompts' real-token counts are not known to this analysis");
         } else {

@@ -23,8 +23,16 @@ import java.util.List;
  * @param canonicalPrompts whether the prompts are the notebook's Standard-10 v3 (by MD5)
  * @param notComputed why the evidence is missing (null when computed)
  */
-public record VerdictEvidence(String code, String evidence, int significant, int independent, String level,
-        List<String> collapseSupported, List<String> contrarySupported, boolean canonicalPrompts, String notComputed) {
+public record VerdictEvidence(
+        String code,
+        String evidence,
+        int significant,
+        int independent,
+        String level,
+        List<String> collapseSupported,
+        List<String> contrarySupported,
+        boolean canonicalPrompts,
+        String notComputed) {
 
     public static final String SIGNIFICANT = "significant";
     public static final String PARTLY = "partly significant";
@@ -47,19 +55,20 @@ public record VerdictEvidence(String code, String evidence, int significant, int
         }
         double pct = u.options().level() * 100;
         String level = (pct == Math.rint(pct) ? String.valueOf((long) pct) : String.valueOf(pct)) + "%";
-        return new VerdictEvidence(code, evidence, k, m, level, List.copyOf(towards), List.copyOf(away),
-                canonicalPrompts, null);
+        return new VerdictEvidence(
+                code, evidence, k, m, level, List.copyOf(towards), List.copyOf(away), canonicalPrompts, null);
     }
 
     /** A verdict without per-prompt data: the code stands alone, and says so. */
     public static VerdictEvidence notComputed(String code, boolean canonicalPrompts, String why) {
-        return new VerdictEvidence(code, NOT_COMPUTED, 0, INDEPENDENT_CRITERIA, null, List.of(), List.of(),
-                canonicalPrompts, why);
+        return new VerdictEvidence(
+                code, NOT_COMPUTED, 0, INDEPENDENT_CRITERIA, null, List.of(), List.of(), canonicalPrompts, why);
     }
 
     /** {@code A_CONFIRMED (not significant: 0 of 2 independent criteria exclude 0 at 95%)}. */
     public String line() {
-        String inner = notComputed != null ? "evidence not computed: no per-prompt entropies to resample"
+        String inner = notComputed != null
+                ? "evidence not computed: no per-prompt entropies to resample"
                 : evidence + ": " + significant + " of " + independent + " independent criteria exclude 0 at " + level;
         return code + " (" + inner + (canonicalPrompts ? "" : "; " + NON_CANONICAL) + ")";
     }
@@ -91,11 +100,6 @@ public record VerdictEvidence(String code, String evidence, int significant, int
         return "inconclusive: no independent criterion's " + level + " interval excludes 0, so these prompts do not"
                 + " show that fine-tuning changed head specialization"
                 + (Verdict.A_CONFIRMED.equals(code) ? " (the notebook's A_CONFIRMED counts point estimates only)" : "");
-    }
-
-    /** The line and its meaning: the one headline of a run. */
-    public String headline() {
-        return line() + " — " + meaning() + ".";
     }
 
     private static String words(String metric) {

@@ -18,19 +18,20 @@ import org.junit.jupiter.api.Test;
  */
 class BcaScipyTest {
 
-    static final JsonNode SCIPY = References.read(References.repoRoot()
-            .resolve("statistics/src/test/resources/bca-scipy.json"));
+    static final JsonNode SCIPY =
+            References.read(References.repoRoot().resolve("statistics/src/test/resources/bca-scipy.json"));
     static final int RESAMPLES = 20_000;
 
     @Test
     void notebookMetricsAgreeWithScipy() {
         assertThat(SCIPY.get("resamples").asInt()).isEqualTo(RESAMPLES);
-        Uncertainty.Result r = Uncertainty.analyze(UncertaintyTest.BASE, UncertaintyTest.INSTRUCT, 2,
-                new Uncertainty.Options(RESAMPLES, 1, 7, 0.95));
+        Uncertainty.Result r = Uncertainty.analyze(
+                UncertaintyTest.BASE, UncertaintyTest.INSTRUCT, 2, new Uncertainty.Options(RESAMPLES, 1, 7, 0.95));
         List<String> report = new ArrayList<>();
         for (String metric : List.of("specialization_index", "mean_head_variance")) {
             for (String role : List.of("base", "instruct", "delta")) {
-                Uncertainty.Intervals iv = role.equals("base") ? r.baseBootstrap()
+                Uncertainty.Intervals iv = role.equals("base")
+                        ? r.baseBootstrap()
                         : role.equals("instruct") ? r.instructBootstrap() : r.deltaBootstrap();
                 check(role + "." + metric, "bca", iv.bca().get(metric), report);
                 check(role + "." + metric, "percentile", iv.percentile().get(metric), report);
@@ -73,8 +74,10 @@ class BcaScipyTest {
         List<String> report = new ArrayList<>();
         check("delta.mean_entropy", "bca", Bca.interval(boot, point, jack, 0.95), report);
         check("delta.mean_entropy", "percentile", Bca.percentile(boot, 0.95), report);
-        assertThat(point).isCloseTo(SCIPY.at("/point/delta.mean_entropy").asDouble(),
-                org.assertj.core.api.Assertions.within(1e-12));
+        assertThat(point)
+                .isCloseTo(
+                        SCIPY.at("/point/delta.mean_entropy").asDouble(),
+                        org.assertj.core.api.Assertions.within(1e-12));
         report.forEach(System.out::println);
     }
 
@@ -85,10 +88,23 @@ class BcaScipyTest {
         double tol = key.endsWith("mean_head_variance") ? 0.05 * (high - low) : 0.005;
         double dl = Math.abs(java.low() - low);
         double dh = Math.abs(java.high() - high);
-        report.add(String.format(Locale.ROOT, "%-32s %-10s java [%.6g, %.6g] scipy [%.6g, %.6g] max diff %.3g (tol %.3g)",
-                key, table, java.low(), java.high(), low, high, Math.max(dl, dh), tol));
-        assertThat(dl).as(key + " " + table + " low: java " + java.low() + " scipy " + low).isLessThanOrEqualTo(tol);
-        assertThat(dh).as(key + " " + table + " high: java " + java.high() + " scipy " + high).isLessThanOrEqualTo(tol);
+        report.add(String.format(
+                Locale.ROOT,
+                "%-32s %-10s java [%.6g, %.6g] scipy [%.6g, %.6g] max diff %.3g (tol %.3g)",
+                key,
+                table,
+                java.low(),
+                java.high(),
+                low,
+                high,
+                Math.max(dl, dh),
+                tol));
+        assertThat(dl)
+                .as(key + " " + table + " low: java " + java.low() + " scipy " + low)
+                .isLessThanOrEqualTo(tol);
+        assertThat(dh)
+                .as(key + " " + table + " high: java " + java.high() + " scipy " + high)
+                .isLessThanOrEqualTo(tol);
     }
 
     private static double[] promptMeans(double[][][] cube) {

@@ -37,7 +37,8 @@ class CoverageStudyTest {
 
     private static void assertWithinMonteCarloError(double measured, double stated, int dataSets) {
         double se = Math.sqrt(stated * (1 - stated) * (1.0 / dataSets + 1.0 / DOC_DATA_SETS));
-        assertThat(Math.abs(measured - stated)).as("measured " + measured + " vs stated " + stated + " (3 SE = " + 3 * se + ")")
+        assertThat(Math.abs(measured - stated))
+                .as("measured " + measured + " vs stated " + stated + " (3 SE = " + 3 * se + ")")
                 .isLessThanOrEqualTo(3 * se);
         // and both are below the nominal 95%: ten prompts make the bootstrap intervals too narrow
         assertThat(measured).isLessThan(0.95);

@@ -19,7 +19,8 @@ class HeadRedundancyTest {
             for (int p = 0; p < index.length; p++) {
                 observations[p] = perPrompt[index[p]][l];
             }
-            double[][] corr = new PearsonsCorrelation(observations).getCorrelationMatrix().getData();
+            double[][] corr =
+                    new PearsonsCorrelation(observations).getCorrelationMatrix().getData();
             double[] upper = new double[heads * (heads - 1) / 2];
             int k = 0;
             for (int i = 0; i < heads; i++) {
@@ -38,7 +39,9 @@ class HeadRedundancyTest {
             if (Double.isNaN(want[l])) {
                 assertThat(got[l]).as("layer %d", l).isNaN();
             } else {
-                assertThat(Math.abs(got[l] - want[l])).as("layer %d: %s vs %s", l, got[l], want[l]).isLessThan(1e-12);
+                assertThat(Math.abs(got[l] - want[l]))
+                        .as("layer %d: %s vs %s", l, got[l], want[l])
+                        .isLessThan(1e-12);
             }
         }
     }

@@ -69,7 +69,8 @@ class NotebookMetricsEdgeCasesTest {
         double expected = (0.04 + 0.16 + 0.0025) / 3;
         assertThat(g.perGroupVariances()[0]).isCloseTo(expected, within(1e-15));
         assertThat(g.withinGroupVariance()).isCloseTo(expected, within(1e-15));
-        RoleMetrics role = NotebookMetrics.aggregate(List.of(new SeedMetrics(42, NotebookMetrics.specialization(e), g, e)));
+        RoleMetrics role =
+                NotebookMetrics.aggregate(List.of(new SeedMetrics(42, NotebookMetrics.specialization(e), g, e)));
         assertThat(role.warnings()).anyMatch(w -> w.contains("within_between_ratio is inf"));
     }
 
@@ -85,8 +86,7 @@ class NotebookMetricsEdgeCasesTest {
         // heads 0 and 2 are HAND's two heads
         double r = 96 / Math.sqrt(78.0 * 186.0);
         assertThat(m.meanHeadCorrelation()).isCloseTo(r, within(1e-15));
-        RoleMetrics role = NotebookMetrics.aggregate(
-                List.of(new SeedMetrics(7, m, NotebookMetrics.groups(e, 3), e)));
+        RoleMetrics role = NotebookMetrics.aggregate(List.of(new SeedMetrics(7, m, NotebookMetrics.groups(e, 3), e)));
         assertThat(role.warnings()).anyMatch(w -> w.contains("head(s) [1]") && w.contains("NaN"));
     }
 
@@ -96,7 +96,8 @@ class NotebookMetricsEdgeCasesTest {
         SpecializationMetrics m = NotebookMetrics.specialization(e);
         assertThat(m.meanHeadCorrelation()).isNaN();
         assertThat(m.specializationIndex()).isNaN();
-        assertThat(NotebookMetrics.aggregate(List.of(new SeedMetrics(1, m, NotebookMetrics.groups(e, 1), e))).warnings())
+        assertThat(NotebookMetrics.aggregate(List.of(new SeedMetrics(1, m, NotebookMetrics.groups(e, 1), e)))
+                        .warnings())
                 .anyMatch(w -> w.contains("mean_head_correlation and specialization_index are NaN"));
     }
 
@@ -143,7 +144,8 @@ class NotebookMetricsEdgeCasesTest {
         double[][] e = new double[3][12];
         assertThatThrownBy(() -> NotebookMetrics.groups(e, 8))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("12").hasMessageContaining("8");
+                .hasMessageContaining("12")
+                .hasMessageContaining("8");
         assertThatThrownBy(() -> NotebookMetrics.groups(e, 0)).isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -156,14 +158,16 @@ class NotebookMetricsEdgeCasesTest {
     @Test
     void verdictCountsCriteria() {
         RoleMetrics base = role(0.8, 0.2, 0.010, 2.0);
-        assertThat(NotebookMetrics.verdict(base, role(0.7, 0.3, 0.005, 3.0)).code()).isEqualTo("A_CONFIRMED");
+        assertThat(NotebookMetrics.verdict(base, role(0.7, 0.3, 0.005, 3.0)).code())
+                .isEqualTo("A_CONFIRMED");
         Verdict partial = NotebookMetrics.verdict(base, role(0.7, 0.3, 0.020, 3.0));
         assertThat(partial.code()).isEqualTo("A_CONFIRMED"); // SI down and correlation up are 2 criteria
         Verdict one = NotebookMetrics.verdict(base, role(0.9, 0.1, 0.005, 1.0));
         assertThat(one.code()).isEqualTo("B_PARTIAL");
         assertThat(one.varianceDecreased()).isTrue();
         assertThat(one.deltaGqaRatio()).isCloseTo(-1.0, within(1e-15));
-        assertThat(NotebookMetrics.verdict(base, role(0.9, 0.1, 0.02, 1.0)).code()).isEqualTo("C_REFUTED");
+        assertThat(NotebookMetrics.verdict(base, role(0.9, 0.1, 0.02, 1.0)).code())
+                .isEqualTo("C_REFUTED");
         // equal models: no criterion (strict inequalities)
         assertThat(NotebookMetrics.verdict(base, base).code()).isEqualTo("C_REFUTED");
     }
@@ -171,21 +175,33 @@ class NotebookMetricsEdgeCasesTest {
     @Test
     void seedSpreadIsMaxMinusMinAndZeroForIdenticalSeeds() {
         SeedMetrics a = NotebookMetrics.seed(42, new double[][][] {HAND}, 1);
-        RoleMetrics same = NotebookMetrics.aggregate(List.of(a, new SeedMetrics(123, a.specialization(), a.gqaMetrics(), a.entropies())));
-        assertThat(same.seedSpread()).containsEntry("specialization_index", 0.0).containsEntry("within_between_ratio", 0.0);
+        RoleMetrics same = NotebookMetrics.aggregate(
+                List.of(a, new SeedMetrics(123, a.specialization(), a.gqaMetrics(), a.entropies())));
+        assertThat(same.seedSpread())
+                .containsEntry("specialization_index", 0.0)
+                .containsEntry("within_between_ratio", 0.0);
         double[][] shifted = {{0.2, 0.4}, {0.5, 0.5}, {0.6, 1.2}};
         SeedMetrics b = NotebookMetrics.seed(123, new double[][][] {shifted}, 1);
         RoleMetrics differ = NotebookMetrics.aggregate(List.of(a, b));
-        assertThat(differ.seedSpread().get("mean_head_variance")).isCloseTo(
-                Math.abs(b.specialization().meanHeadVariance() - a.specialization().meanHeadVariance()), within(1e-15));
-        assertThat(differ.specialization().meanHeadVariance()).isCloseTo(
-                (a.specialization().meanHeadVariance() + b.specialization().meanHeadVariance()) / 2, within(1e-15));
-        assertThat(differ.specialization().layerVariances()).isSameAs(a.specialization().layerVariances());
+        assertThat(differ.seedSpread().get("mean_head_variance"))
+                .isCloseTo(
+                        Math.abs(b.specialization().meanHeadVariance()
+                                - a.specialization().meanHeadVariance()),
+                        within(1e-15));
+        assertThat(differ.specialization().meanHeadVariance())
+                .isCloseTo(
+                        (a.specialization().meanHeadVariance()
+                                        + b.specialization().meanHeadVariance())
+                                / 2,
+                        within(1e-15));
+        assertThat(differ.specialization().layerVariances())
+                .isSameAs(a.specialization().layerVariances());
         assertThat(differ.gqaMetrics().perGroupVariances()).isNull();
     }
 
     private static RoleMetrics role(double si, double corr, double var, double ratio) {
-        SpecializationMetrics s = new SpecializationMetrics(var, corr, si, 1, 1, new double[0], 0, 0, 0, new double[0][0], 3, 2);
+        SpecializationMetrics s =
+                new SpecializationMetrics(var, corr, si, 1, 1, new double[0], 0, 0, 0, new double[0][0], 3, 2);
         GroupMetrics g = new GroupMetrics(0, 0, ratio, 1, 2, null);
         return new RoleMetrics(s, g, List.of(), java.util.Map.of(), List.of());
     }

@@ -63,7 +63,9 @@ class NumpyTest {
         double[][] got = Numpy.corrcoef(rows);
         for (int i = 0; i < vars; i++) {
             for (int j = 0; j < vars; j++) {
-                assertThat(got[i][j]).isCloseTo(expected.getEntry(i, j), within(1e-12)); // Hipparchus goes through a regression: looser
+                assertThat(got[i][j])
+                        .isCloseTo(
+                                expected.getEntry(i, j), within(1e-12)); // Hipparchus goes through a regression: looser
             }
         }
     }

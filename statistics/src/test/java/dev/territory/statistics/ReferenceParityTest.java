@@ -30,9 +30,13 @@ class ReferenceParityTest {
 
     @Test
     void findsAllFourFixtureReferences() {
-        assertThat(References.fixtureReferences()).extracting(p -> p.getFileName().toString())
-                .contains("llama3-gqa.float32.json", "llama3-gqa.bfloat16.json",
-                        "mistral-mha.float32.json", "mistral-mha.bfloat16.json");
+        assertThat(References.fixtureReferences())
+                .extracting(p -> p.getFileName().toString())
+                .contains(
+                        "llama3-gqa.float32.json",
+                        "llama3-gqa.bfloat16.json",
+                        "mistral-mha.float32.json",
+                        "mistral-mha.bfloat16.json");
     }
 
     @ParameterizedTest
@@ -48,19 +52,23 @@ class ReferenceParityTest {
             List<SeedMetrics> seeds = new ArrayList<>();
             for (JsonNode s : role.get("seeds")) {
                 String where = names[r] + ".seed" + s.get("seed").asInt();
-                SeedMetrics got = NotebookMetrics.seed(s.get("seed").asInt(),
-                        MetricsJson.readCube(s.get("per_prompt_entropies")), kv);
+                SeedMetrics got = NotebookMetrics.seed(
+                        s.get("seed").asInt(), MetricsJson.readCube(s.get("per_prompt_entropies")), kv);
                 diff.matrix(where + ".entropies", got.entropies(), MetricsJson.readMatrix(s.get("entropies")));
                 SpecializationMetrics want = MetricsJson.readSpecialization(s.get("specialization"));
                 diff.specialization(where, got.specialization(), want);
                 diff.array(where + ".layer_variances", got.specialization().layerVariances(), want.layerVariances());
-                diff.matrix(where + ".head_correlation_matrix", got.specialization().headCorrelationMatrix(),
+                diff.matrix(
+                        where + ".head_correlation_matrix",
+                        got.specialization().headCorrelationMatrix(),
                         want.headCorrelationMatrix());
                 assertThat(got.specialization().numLayers()).isEqualTo(want.numLayers());
                 assertThat(got.specialization().numHeads()).isEqualTo(want.numHeads());
                 GroupMetrics wantG = MetricsJson.readGroups(s.get("gqa_metrics"));
                 diff.groups(where, got.gqaMetrics(), wantG);
-                diff.array(where + ".per_group_variances", got.gqaMetrics().perGroupVariances(),
+                diff.array(
+                        where + ".per_group_variances",
+                        got.gqaMetrics().perGroupVariances(),
                         wantG.perGroupVariances());
                 assertThat(got.gqaMetrics().groupSize()).isEqualTo(wantG.groupSize());
                 assertThat(got.gqaMetrics().numKvGroups()).isEqualTo(wantG.numKvGroups());
@@ -69,12 +77,15 @@ class ReferenceParityTest {
             roles[r] = NotebookMetrics.aggregate(seeds);
             JsonNode agg = role.get("aggregate");
             for (String key : NotebookMetrics.SPECIALIZATION_KEYS) {
-                diff.value(names[r] + ".aggregate." + key,
+                diff.value(
+                        names[r] + ".aggregate." + key,
                         NotebookMetrics.scalar(roles[r].specialization(), key),
                         MetricsJson.readDouble(agg.get("specialization").get(key)));
             }
             for (String key : NotebookMetrics.GROUP_KEYS) {
-                diff.value(names[r] + ".aggregate." + key, NotebookMetrics.scalar(roles[r].gqaMetrics(), key),
+                diff.value(
+                        names[r] + ".aggregate." + key,
+                        NotebookMetrics.scalar(roles[r].gqaMetrics(), key),
                         MetricsJson.readDouble(agg.get("gqa_metrics").get(key)));
             }
         }
@@ -90,8 +101,9 @@ class ReferenceParityTest {
         if (ref.get("verdict").has("delta_gqa_ratio")) {
             diff.value("verdict.delta_gqa_ratio", got.deltaGqaRatio(), want.deltaGqaRatio());
         }
-        System.out.printf("%-36s %6d values, largest difference %.3e at %s%n", file.getFileName(), diff.count,
-                diff.worst, diff.worstWhere);
+        System.out.printf(
+                "%-36s %6d values, largest difference %.3e at %s%n",
+                file.getFileName(), diff.count, diff.worst, diff.worstWhere);
         synchronized (ReferenceParityTest.class) {
             if (diff.worst >= worstOverall) {
                 worstOverall = diff.worst;

@@ -10,9 +10,12 @@ import org.junit.jupiter.api.Test;
 /** The uncertainty analysis on the llama3-gqa float32 fixture's first seed. */
 class UncertaintyTest {
 
-    static final JsonNode REF = References.read(References.repoRoot().resolve("testdata/fixtures/reference/llama3-gqa.float32.json"));
-    static final double[][][] BASE = MetricsJson.readCube(REF.get("base").get("seeds").get(0).get("per_prompt_entropies"));
-    static final double[][][] INSTRUCT = MetricsJson.readCube(REF.get("instruct").get("seeds").get(0).get("per_prompt_entropies"));
+    static final JsonNode REF =
+            References.read(References.repoRoot().resolve("testdata/fixtures/reference/llama3-gqa.float32.json"));
+    static final double[][][] BASE =
+            MetricsJson.readCube(REF.get("base").get("seeds").get(0).get("per_prompt_entropies"));
+    static final double[][][] INSTRUCT =
+            MetricsJson.readCube(REF.get("instruct").get("seeds").get(0).get("per_prompt_entropies"));
     static final Uncertainty.Options DEFAULTS = Uncertainty.Options.defaults();
 
     @Test
@@ -28,7 +31,9 @@ class UncertaintyTest {
         for (String m : Uncertainty.METRICS) {
             double b = r.basePoint().get(m), i = r.instructPoint().get(m);
             if (Math.abs(r.baseBootstrap().z0().get(m)) < edge) {
-                assertThat(r.base().get(m).contains(b)).as("base " + m + " " + r.base().get(m) + " contains " + b).isTrue();
+                assertThat(r.base().get(m).contains(b))
+                        .as("base " + m + " " + r.base().get(m) + " contains " + b)
+                        .isTrue();
             } else {
                 outside++;
             }
@@ -37,8 +42,12 @@ class UncertaintyTest {
             } else {
                 outside++;
             }
-            assertThat(r.delta().get(m).contains(i - b)).as("delta " + m + " " + r.delta().get(m) + " " + (i - b)).isTrue();
-            assertThat(r.deltaBootstrap().percentile().get(m).contains(i - b)).as("delta percentile " + m).isTrue();
+            assertThat(r.delta().get(m).contains(i - b))
+                    .as("delta " + m + " " + r.delta().get(m) + " " + (i - b))
+                    .isTrue();
+            assertThat(r.deltaBootstrap().percentile().get(m).contains(i - b))
+                    .as("delta percentile " + m)
+                    .isTrue();
             assertThat(r.pValues().get(m)).isBetween(1.0 / 1024, 1.0);
         }
         assertThat(r.instructBootstrap().z0().get("specialization_index")).isLessThan(-edge);
@@ -136,8 +145,11 @@ class UncertaintyTest {
         assertThat(stats.at("/bootstrap/delta/specialization_index")).hasSize(2);
         assertThat(stats.at("/bootstrap/base/within_between_ratio")).hasSize(2);
         assertThat(stats.at("/permutation/permutations").asInt()).isEqualTo(300);
-        assertThat(stats.at("/permutation/p_values/mean_head_variance").isNumber()).isTrue();
-        assertThat(stats.at("/verdict_uncertainty/criteria/variance_decreased/holds").asBoolean()).isFalse();
+        assertThat(stats.at("/permutation/p_values/mean_head_variance").isNumber())
+                .isTrue();
+        assertThat(stats.at("/verdict_uncertainty/criteria/variance_decreased/holds")
+                        .asBoolean())
+                .isFalse();
         assertThat(stats.at("/verdict_uncertainty/summary").asText()).contains("at 90%");
         assertThat(stats.at("/head_redundancy/base/per_layer")).hasSize(6);
         assertThat(stats.at("/bootstrap/method").asText()).startsWith("BCa");
@@ -145,8 +157,10 @@ class UncertaintyTest {
         assertThat(stats.at("/permutation/p_values_holm/criteria").size()).isEqualTo(2);
         assertThat(stats.at("/permutation/p_values_holm/family").size()).isEqualTo(Uncertainty.METRICS.size());
         assertThat(stats.at("/scope").asText()).contains("exchangeability");
-        assertThat(stats.at("/head_redundancy/length_partialled/status").asText()).startsWith("not computed");
-        assertThat(stats.at("/verdict_uncertainty/independent_criteria").asInt()).isEqualTo(2);
+        assertThat(stats.at("/head_redundancy/length_partialled/status").asText())
+                .startsWith("not computed");
+        assertThat(stats.at("/verdict_uncertainty/independent_criteria").asInt())
+                .isEqualTo(2);
     }
 
     @Test
@@ -160,8 +174,11 @@ class UncertaintyTest {
             assertThat(r.pValuesHolm().get(m)).as(m).isBetween(r.pValues().get(m), 1.0);
         }
         // the smallest p of the family is multiplied by the family's size (capped at 1)
-        String min = r.metrics().stream().min(java.util.Comparator.comparing(r.pValues()::get)).orElseThrow();
-        assertThat(r.pValuesHolm().get(min)).isEqualTo(Math.min(1.0, r.metrics().size() * r.pValues().get(min)));
+        String min = r.metrics().stream()
+                .min(java.util.Comparator.comparing(r.pValues()::get))
+                .orElseThrow();
+        assertThat(r.pValuesHolm().get(min))
+                .isEqualTo(Math.min(1.0, r.metrics().size() * r.pValues().get(min)));
     }
 
     @Test

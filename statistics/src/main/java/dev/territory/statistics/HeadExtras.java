@@ -1,4 +1,4 @@
-package dev.territory.reporting;
+package dev.territory.statistics;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,7 +7,7 @@ import java.util.Comparator;
 import java.util.List;
 
 /**
- * {@code statistics.head_extras} (issue 9): beside each head's normalized entropy, its attention-sink mass (mean
+ * {@code statistics.head_extras}: beside each head's normalized entropy, its attention-sink mass (mean
  * weight on the first token) and its mean per-row entropy in bits (Clark et al. 2019), each averaged over the
  * prompts of one seed per model; how they correlate across heads; and the lowest-entropy heads with their sink
  * mass, so that a reader sees how much of a low entropy is the sink.
@@ -22,13 +22,13 @@ final class HeadExtras {
     /** Prompt means of one role and seed: entropy, sink mass, row entropy (null when absent); null when no sink mass. */
     record Means(double[][] entropy, double[][] sinkMass, double[][] rowEntropy, int prompts) {}
 
-    static Means means(List<EntropyRecord> records, String role, int seed) {
+    static Means means(List<PromptReductions> records, String role, int seed) {
         double[][] e = null;
         double[][] s = null;
         double[][] r = null;
         boolean rows = true;
         int n = 0;
-        for (EntropyRecord rec : records) {
+        for (PromptReductions rec : records) {
             if (!rec.role().equals(role) || rec.seed() != seed) {
                 continue;
             }
@@ -48,8 +48,8 @@ final class HeadExtras {
     }
 
     /** The first seed of the run with sink masses for both models. */
-    static Integer seed(RunDescription run, List<EntropyRecord> records) {
-        for (int seed : run.methodology().seeds()) {
+    static Integer seed(StatisticsBlock.Run run, List<PromptReductions> records) {
+        for (int seed : run.seeds()) {
             if (means(records, "base", seed) != null && means(records, "instruct", seed) != null) {
                 return seed;
             }
@@ -57,46 +57,51 @@ final class HeadExtras {
         return null;
     }
 
-    static void write(ObjectNode statistics, RunDescription run, List<EntropyRecord> records) {
+    static void write(ObjectNode statistics, StatisticsBlock.Run run, List<PromptReductions> records) {
         Integer seed = records == null ? null : seed(run, records);
         if (seed == null) {
-            statistics.put("head_extras", "not computed: the run's per-prompt entropies carry no sink mass or row "
-                    + "entropy (computed by territory analyze; the pipeline sends the entropies only)");
+            statistics.put(
+                    "head_extras",
+                    "not computed: the run's per-prompt entropies carry no sink mass or row "
+                            + "entropy (computed by territory analyze; the pipeline sends the entropies only)");
             return;
         }
         ObjectNode n = statistics.putObject("head_extras");
         n.put("seed", seed);
-        n.put("protocol", run.methodology().protocol());
+        n.put("protocol", run.protocol());
         for (String role : ProtocolComparison.ROLES) {
             Means m = means(records, role, seed);
             ObjectNode rn = n.putObject(role);
             rn.put("prompts", m.prompts());
-            rn.set("entropy", Json.matrix(m.entropy()));
-            rn.set("sink_mass", Json.matrix(m.sinkMass()));
+            rn.set("entropy", MetricsJson.matrix(m.entropy()));
+            rn.set("sink_mass", MetricsJson.matrix(m.sinkMass()));
             if (m.rowEntropy() != null) {
-                rn.set("row_entropy", Json.matrix(m.rowEntropy()));
+                rn.set("row_entropy", MetricsJson.matrix(m.rowEntropy()));
             }
-            Json.put(rn, "mean_sink_mass", mean(flat(m.sinkMass())));
-            Json.put(rn, "correlation_entropy_sink_mass", pearson(flat(m.entropy()), flat(m.sinkMass())));
+            MetricsJson.put(rn, "mean_sink_mass", mean(flat(m.sinkMass())));
+            MetricsJson.put(rn, "correlation_entropy_sink_mass", pearson(flat(m.entropy()), flat(m.sinkMass())));
             if (m.rowEntropy() != null) {
-                Json.put(rn, "correlation_entropy_row_entropy", pearson(flat(m.entropy()), flat(m.rowEntropy())));
+                MetricsJson.put(
+                        rn, "correlation_entropy_row_entropy", pearson(flat(m.entropy()), flat(m.rowEntropy())));
             }
             ArrayNode low = rn.putArray("lowest_entropy_heads");
             for (int[] lh : lowest(m.entropy(), LOWEST)) {
                 ObjectNode h = low.addObject();
                 h.put("layer", lh[0]);
                 h.put("head", lh[1]);
-                Json.put(h, "entropy", m.entropy()[lh[0]][lh[1]]);
-                Json.put(h, "sink_mass", m.sinkMass()[lh[0]][lh[1]]);
+                MetricsJson.put(h, "entropy", m.entropy()[lh[0]][lh[1]]);
+                MetricsJson.put(h, "sink_mass", m.sinkMass()[lh[0]][lh[1]]);
                 if (m.rowEntropy() != null) {
-                    Json.put(h, "row_entropy", m.rowEntropy()[lh[0]][lh[1]]);
+                    MetricsJson.put(h, "row_entropy", m.rowEntropy()[lh[0]][lh[1]]);
                 }
             }
         }
-        n.put("note", "[layer][head] means over the prompts of seed " + seed + ": entropy under the run's protocol "
-                + "(normalized), sink_mass = mean attention weight on the first token over the protocol's query rows, "
-                + "row_entropy = mean over real query rows of each row's entropy in bits (Clark et al. 2019); "
-                + "correlations are Pearson's across heads");
+        n.put(
+                "note",
+                "[layer][head] means over the prompts of seed " + seed + ": entropy under the run's protocol "
+                        + "(normalized), sink_mass = mean attention weight on the first token over the protocol's query rows, "
+                        + "row_entropy = mean over real query rows of each row's entropy in bits (Clark et al. 2019); "
+                        + "correlations are Pearson's across heads");
     }
 
     /** (layer, head) of the {@code k} lowest entropies, lowest first (ties by layer, then head). */
@@ -107,7 +112,9 @@ final class HeadExtras {
                 all.add(new int[] {l, h});
             }
         }
-        all.sort(Comparator.<int[]>comparingDouble(x -> e[x[0]][x[1]]).thenComparingInt(x -> x[0]).thenComparingInt(x -> x[1]));
+        all.sort(Comparator.<int[]>comparingDouble(x -> e[x[0]][x[1]])
+                .thenComparingInt(x -> x[0])
+                .thenComparingInt(x -> x[1]));
         return all.subList(0, Math.min(k, all.size()));
     }
 
@@ -134,7 +141,9 @@ final class HeadExtras {
     }
 
     static double[] flat(double[][] m) {
-        return java.util.Arrays.stream(m).flatMapToDouble(java.util.Arrays::stream).toArray();
+        return java.util.Arrays.stream(m)
+                .flatMapToDouble(java.util.Arrays::stream)
+                .toArray();
     }
 
     private static double[][] add(double[][] acc, double[][] x) {
