@@ -11,5 +11,4 @@ import java.time.Duration;
  * @param filesCached     files found in the cache
  * @param elapsed         wall time of the whole resolution, metadata requests included
  */
-public record DownloadStats(long bytesDownloaded, int filesDownloaded, int filesCached, Duration elapsed) {
-}
+public record DownloadStats(long bytesDownloaded, int filesDownloaded, int filesCached, Duration elapsed) {}

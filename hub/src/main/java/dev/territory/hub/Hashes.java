@@ -12,8 +12,7 @@ import java.util.HexFormat;
 /** Content hashes the Hub uses: sha256 for LFS files, the git blob sha1 for small files. */
 final class Hashes {
 
-    private Hashes() {
-    }
+    private Hashes() {}
 
     static String sha256(Path file) throws IOException {
         MessageDigest md = digest("SHA-256");

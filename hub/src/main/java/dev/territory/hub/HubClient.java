@@ -58,8 +58,7 @@ public final class HubClient {
     }
 
     /** What a revision resolved to. */
-    public record RepoRevision(String repoId, String revision, String commit, Map<String, RemoteFile> files) {
-    }
+    public record RepoRevision(String repoId, String revision, String commit, Map<String, RemoteFile> files) {}
 
     private static final int MAX_REDIRECTS = 10;
     private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
@@ -78,17 +77,14 @@ public final class HubClient {
                 .build();
     }
 
-    public HubConfig config() {
-        return config;
-    }
-
     /**
      * Resolves {@code revision} of {@code repoId} to a commit and its file list.
      *
      * @throws HubException UNAUTHORIZED, GATED, REPO_NOT_FOUND, REVISION_NOT_FOUND, NETWORK
      */
     public RepoRevision revision(String repoId, String revision) {
-        URI uri = URI.create(config.endpoint() + "/api/models/" + repoId + "/revision/" + encode(revision) + "?blobs=true");
+        URI uri = URI.create(
+                config.endpoint() + "/api/models/" + repoId + "/revision/" + encode(revision) + "?blobs=true");
         String what = repoId + "@" + revision;
         return withRetries(what, () -> {
             Reply reply = send(uri, Map.of("Accept", "application/json"));
@@ -107,13 +103,18 @@ public final class HubClient {
         try {
             root = json.readTree(body);
         } catch (IOException e) {
-            throw new HubException(HubException.Reason.NETWORK, 200,
-                    "the Hub at " + config.endpoint() + " sent unreadable revision info for " + repoId + "@" + revision, e);
+            throw new HubException(
+                    HubException.Reason.NETWORK,
+                    200,
+                    "the Hub at " + config.endpoint() + " sent unreadable revision info for " + repoId + "@" + revision,
+                    e);
         }
         String commit = root.path("sha").asText(null);
         if (!ModelReference.isCommitHash(commit)) {
-            throw new HubException(HubException.Reason.NETWORK, "the Hub at " + config.endpoint()
-                    + " sent revision info for " + repoId + "@" + revision + " without a commit hash ('sha')");
+            throw new HubException(
+                    HubException.Reason.NETWORK,
+                    "the Hub at " + config.endpoint() + " sent revision info for " + repoId + "@" + revision
+                            + " without a commit hash ('sha')");
         }
         Map<String, RemoteFile> files = new LinkedHashMap<>();
         for (JsonNode s : root.path("siblings")) {
@@ -123,7 +124,8 @@ public final class HubClient {
             }
             JsonNode lfs = s.path("lfs");
             String sha256 = lfs.isObject() ? lfs.path("sha256").asText(null) : null;
-            long size = s.has("size") ? s.path("size").asLong(-1) : lfs.path("size").asLong(-1);
+            long size =
+                    s.has("size") ? s.path("size").asLong(-1) : lfs.path("size").asLong(-1);
             files.put(name, new RemoteFile(name, size, s.path("blobId").asText(null), sha256));
         }
         return new RepoRevision(repoId, revision, commit, files);
@@ -142,7 +144,8 @@ public final class HubClient {
         String what = repoId + "@" + commit.substring(0, 12) + " " + file.name();
         long[] received = {0};
         LongConsumer counting = n -> {
-            received[0] += n; // counted as they arrive: bytes of an attempt that later fails still came over the network
+            received[0] +=
+                    n; // counted as they arrive: bytes of an attempt that later fails still came over the network
             onBytes.accept(n);
         };
         withRetries(what, () -> {
@@ -177,7 +180,8 @@ public final class HubClient {
                 if (status == 206) {
                     offset = rangeStart(reply.response.headers());
                     if (offset != have) {
-                        throw new RetryableStatus(206, "server sent a range from byte " + offset + ", asked for " + have);
+                        throw new RetryableStatus(
+                                206, "server sent a range from byte " + offset + ", asked for " + have);
                     }
                 }
                 // 200 to a range request: the server ignored it, start over
@@ -191,13 +195,17 @@ public final class HubClient {
 
     private void checkMetadata(Reply reply, String repoId, String commit, RemoteFile file) {
         if (reply.repoCommit != null && !reply.repoCommit.equals(commit)) {
-            throw new HubException(HubException.Reason.INTEGRITY, "the Hub served " + file.name() + " of " + repoId
-                    + " from commit " + reply.repoCommit + " when asked for " + commit);
+            throw new HubException(
+                    HubException.Reason.INTEGRITY,
+                    "the Hub served " + file.name() + " of " + repoId + " from commit " + reply.repoCommit
+                            + " when asked for " + commit);
         }
         if (reply.etag != null && file.etag() != null && !reply.etag.equals(file.etag())) {
-            throw new HubException(HubException.Reason.INTEGRITY, "the Hub's metadata for " + file.name() + " of "
-                    + repoId + "@" + commit + " disagree: revision info says blob " + file.etag()
-                    + ", the resolve response says " + reply.etag);
+            throw new HubException(
+                    HubException.Reason.INTEGRITY,
+                    "the Hub's metadata for " + file.name() + " of "
+                            + repoId + "@" + commit + " disagree: revision info says blob " + file.etag()
+                            + ", the resolve response says " + reply.etag);
         }
     }
 
@@ -210,7 +218,10 @@ public final class HubClient {
         try {
             out = append
                     ? Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.APPEND)
-                    : Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                    : Files.newOutputStream(
+                            partial,
+                            StandardOpenOption.CREATE,
+                            StandardOpenOption.TRUNCATE_EXISTING,
                             StandardOpenOption.WRITE);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + partial + ": " + e.getMessage(), e);
@@ -226,8 +237,10 @@ public final class HubClient {
                 n += r;
                 onBytes.accept(r);
                 if (expected >= 0 && have + n > expected) {
-                    throw new HubException(HubException.Reason.INTEGRITY, "the Hub sent more than the " + expected
-                            + " bytes its metadata announce for " + partial.getFileName());
+                    throw new HubException(
+                            HubException.Reason.INTEGRITY,
+                            "the Hub sent more than the " + expected + " bytes its metadata announce for "
+                                    + partial.getFileName());
                 }
             }
         }
@@ -240,8 +253,7 @@ public final class HubClient {
     // ---------------------------------------------------------------- HTTP plumbing
 
     /** A final response and the Hub headers seen on the endpoint's hops of the redirect chain. */
-    private record Reply(HttpResponse<InputStream> response, String repoCommit, String etag) {
-    }
+    private record Reply(HttpResponse<InputStream> response, String repoCommit, String etag) {}
 
     /** GET with redirects followed by hand; the token is sent only to the endpoint's origin. */
     private Reply send(URI uri, Map<String, String> headers) throws IOException {
@@ -252,7 +264,8 @@ public final class HubClient {
             boolean onEndpoint = sameOrigin(current, endpoint);
             HttpRequest.Builder b = HttpRequest.newBuilder(current).GET().timeout(Duration.ofSeconds(60));
             headers.forEach(b::header);
-            b.header("User-Agent", "territory-hub/0.1; java/" + Runtime.version().feature());
+            b.header(
+                    "User-Agent", "territory-hub/0.1; java/" + Runtime.version().feature());
             if (onEndpoint && config.token().isPresent()) {
                 b.header("Authorization", config.token().get().bearerHeader());
             }
@@ -261,19 +274,26 @@ public final class HubClient {
                 response = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new HubException(HubException.Reason.NETWORK, 0, "interrupted while requesting " + redact(current), e);
+                throw new HubException(
+                        HubException.Reason.NETWORK, 0, "interrupted while requesting " + redact(current), e);
             }
             HttpHeaders h = response.headers();
-            if (onEndpoint && repoCommit == null && h.firstValue("X-Repo-Commit").isPresent()) {
+            if (onEndpoint
+                    && repoCommit == null
+                    && h.firstValue("X-Repo-Commit").isPresent()) {
                 repoCommit = h.firstValue("X-Repo-Commit").get().strip();
-                etag = h.firstValue("X-Linked-Etag").or(() -> h.firstValue("ETag")).map(HubClient::normalizeEtag).orElse(null);
+                etag = h.firstValue("X-Linked-Etag")
+                        .or(() -> h.firstValue("ETag"))
+                        .map(HubClient::normalizeEtag)
+                        .orElse(null);
             }
             int status = response.statusCode();
             Optional<String> location = h.firstValue("Location");
             if (status >= 300 && status < 400 && status != 304 && location.isPresent()) {
                 response.body().close();
                 if (hop >= MAX_REDIRECTS) {
-                    throw new HubException(HubException.Reason.NETWORK, status, "too many redirects from " + redact(uri), null);
+                    throw new HubException(
+                            HubException.Reason.NETWORK, status, "too many redirects from " + redact(uri), null);
                 }
                 current = current.resolve(location.get());
                 continue;
@@ -308,14 +328,19 @@ public final class HubClient {
                 int status = e instanceof RetryableStatus r ? r.status : 0;
                 if (tries >= config.maxRetries()) {
                     String why = status > 0 ? "HTTP " + status + " (" + e.getMessage() + ")" : describe(e);
-                    throw new HubException(HubException.Reason.NETWORK, status, "cannot fetch " + what + " from "
-                            + config.endpoint() + " after " + (tries + 1) + " attempts: " + why, e);
+                    throw new HubException(
+                            HubException.Reason.NETWORK,
+                            status,
+                            "cannot fetch " + what + " from " + config.endpoint() + " after " + (tries + 1)
+                                    + " attempts: " + why,
+                            e);
                 }
                 try {
                     Thread.sleep(wait);
                 } catch (InterruptedException ie) {
                     Thread.currentThread().interrupt();
-                    throw new HubException(HubException.Reason.NETWORK, status, "interrupted while fetching " + what, ie);
+                    throw new HubException(
+                            HubException.Reason.NETWORK, status, "interrupted while fetching " + what, ie);
                 }
                 wait = Math.min(wait * 2, config.maxBackoff().toMillis());
             }
@@ -327,8 +352,9 @@ public final class HubClient {
      * missing revision or missing file it is. Uses the Hub's {@code X-Error-Code} header where
      * present. 5xx and 429 come back as {@link RetryableStatus}.
      */
-    private RuntimeException failure(int status, HttpHeaders h, String body, String repoId, String revision,
-            String file) throws RetryableStatus {
+    private RuntimeException failure(
+            int status, HttpHeaders h, String body, String repoId, String revision, String file)
+            throws RetryableStatus {
         if (status >= 500 || status == 429) {
             throw new RetryableStatus(status, serverMessage(h, body).orElse("server error"));
         }
@@ -342,31 +368,50 @@ public final class HubClient {
         String target = file == null ? repoId + "@" + revision : file + " of " + repoId + "@" + revision;
         if (code.equals("GatedRepo") || (status == 403 && code.isEmpty() && isGatedMessage(server))) {
             if (status == 401 || !tokenSent) {
-                return new HubException(HubException.Reason.UNAUTHORIZED, status, "401 Unauthorized: " + repoId
-                        + " is a gated repository and " + tokenHint + "; accept its conditions at " + repoUrl
-                        + " with your account, then use a token of that account" + server, null);
+                return new HubException(
+                        HubException.Reason.UNAUTHORIZED,
+                        status,
+                        "401 Unauthorized: " + repoId
+                                + " is a gated repository and " + tokenHint + "; accept its conditions at " + repoUrl
+                                + " with your account, then use a token of that account" + server,
+                        null);
             }
-            return new HubException(HubException.Reason.GATED, status, "403 Forbidden: " + repoId
-                    + " is a gated repository and the account of the token from " + config.token().get().source()
-                    + " has not been granted access; request it at " + repoUrl + " and wait for approval" + server, null);
+            return new HubException(
+                    HubException.Reason.GATED,
+                    status,
+                    "403 Forbidden: " + repoId
+                            + " is a gated repository and the account of the token from "
+                            + config.token().get().source()
+                            + " has not been granted access; request it at " + repoUrl + " and wait for approval"
+                            + server,
+                    null);
         }
         if (code.equals("RevisionNotFound")) {
-            return new HubException(HubException.Reason.REVISION_NOT_FOUND, status, status + ": revision '" + revision
-                    + "' not found in " + repoId + " at " + config.endpoint()
-                    + " (the repository exists; check the branch, tag or commit)" + server, null);
+            return new HubException(
+                    HubException.Reason.REVISION_NOT_FOUND,
+                    status,
+                    status + ": revision '" + revision
+                            + "' not found in " + repoId + " at " + config.endpoint()
+                            + " (the repository exists; check the branch, tag or commit)" + server,
+                    null);
         }
         if (code.equals("EntryNotFound")) {
-            return new HubException(HubException.Reason.FILE_NOT_FOUND, status, status + ": " + target
-                    + " not found (the repository and revision exist)" + server, null);
+            return new HubException(
+                    HubException.Reason.FILE_NOT_FOUND,
+                    status,
+                    status + ": " + target + " not found (the repository and revision exist)" + server,
+                    null);
         }
         if (code.equals("RepoNotFound") || status == 404) {
             String extra = tokenSent
-                    ? "; if it is private, the token from " + config.token().get().source() + " has no access to it"
+                    ? "; if it is private, the token from "
+                            + config.token().get().source() + " has no access to it"
                     : "; if it is private, " + tokenHint;
             String what = code.equals("RepoNotFound")
                     ? "repository " + repoId + " not found at " + config.endpoint()
                     : target + " not found at " + config.endpoint() + " (no such repository, revision or file)";
-            return new HubException(HubException.Reason.REPO_NOT_FOUND, status, status + ": " + what + extra + server, null);
+            return new HubException(
+                    HubException.Reason.REPO_NOT_FOUND, status, status + ": " + what + extra + server, null);
         }
         if (status == 401) {
             String msg = tokenSent
@@ -376,12 +421,20 @@ public final class HubClient {
             return new HubException(HubException.Reason.UNAUTHORIZED, status, msg + server, null);
         }
         if (status == 403) {
-            return new HubException(HubException.Reason.FORBIDDEN, status, "403 Forbidden for " + target
-                    + ": the token" + (tokenSent ? " from " + config.token().get().source() : "")
-                    + " lacks permission (a fine-grained token needs read access to this repository)" + server, null);
+            return new HubException(
+                    HubException.Reason.FORBIDDEN,
+                    status,
+                    "403 Forbidden for " + target
+                            + ": the token"
+                            + (tokenSent ? " from " + config.token().get().source() : "")
+                            + " lacks permission (a fine-grained token needs read access to this repository)" + server,
+                    null);
         }
-        return new HubException(HubException.Reason.NETWORK, status, "HTTP " + status + " for " + target + " from "
-                + config.endpoint() + server, null);
+        return new HubException(
+                HubException.Reason.NETWORK,
+                status,
+                "HTTP " + status + " for " + target + " from " + config.endpoint() + server,
+                null);
     }
 
     private static boolean isGatedMessage(String server) {
@@ -443,7 +496,8 @@ public final class HubClient {
     }
 
     private static boolean sameOrigin(URI a, URI b) {
-        return Objects.equals(a.getScheme(), b.getScheme()) && Objects.equals(a.getHost(), b.getHost())
+        return Objects.equals(a.getScheme(), b.getScheme())
+                && Objects.equals(a.getHost(), b.getHost())
                 && port(a) == port(b);
     }
 

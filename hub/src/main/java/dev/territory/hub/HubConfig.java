@@ -54,7 +54,8 @@ public record HubConfig(
         }
         endpoint = endpoint.strip().replaceAll("/+$", "");
         URI uri = URI.create(endpoint);
-        if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+        if (uri.getScheme() == null
+                || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
                 || uri.getHost() == null) {
             throw new IllegalArgumentException("Hub endpoint '" + endpoint + "' is not an http(s) URL");
         }
@@ -75,39 +76,36 @@ public record HubConfig(
         Path home = Path.of(System.getProperty("user.home"));
         Path xdgCache = get(env, "XDG_CACHE_HOME").map(Path::of).orElse(home.resolve(".cache"));
         Path hfHome = get(env, "HF_HOME").map(Path::of).orElse(xdgCache.resolve("huggingface"));
-        Path cache = get(env, "HF_HUB_CACHE").or(() -> get(env, "HUGGINGFACE_HUB_CACHE")).map(Path::of)
+        Path cache = get(env, "HF_HUB_CACHE")
+                .or(() -> get(env, "HUGGINGFACE_HUB_CACHE"))
+                .map(Path::of)
                 .orElse(hfHome.resolve("hub"));
         String endpoint = get(env, "HF_ENDPOINT").orElse(DEFAULT_ENDPOINT);
-        boolean offline = get(env, "HF_HUB_OFFLINE").map(v -> TRUE.contains(v.strip().toLowerCase(Locale.ROOT))).orElse(false);
+        boolean offline = get(env, "HF_HUB_OFFLINE")
+                .map(v -> TRUE.contains(v.strip().toLowerCase(Locale.ROOT)))
+                .orElse(false);
 
-        Optional<HubToken> token = get(env, "HF_TOKEN").map(v -> HubToken.of(v, "HF_TOKEN"))
+        Optional<HubToken> token = get(env, "HF_TOKEN")
+                .map(v -> HubToken.of(v, "HF_TOKEN"))
                 .or(() -> get(env, "HUGGING_FACE_HUB_TOKEN").map(v -> HubToken.of(v, "HUGGING_FACE_HUB_TOKEN")));
         if (token.isEmpty()) {
             Path file = get(env, "HF_TOKEN_PATH").map(Path::of).orElse(hfHome.resolve("token"));
             token = readTokenFile(file);
         }
-        return new HubConfig(endpoint, cache, token, offline, 5, Duration.ofSeconds(1), Duration.ofSeconds(8),
+        return new HubConfig(
+                endpoint,
+                cache,
+                token,
+                offline,
+                5,
+                Duration.ofSeconds(1),
+                Duration.ofSeconds(8),
                 Duration.ofSeconds(10));
-    }
-
-    /** This configuration with another cache directory. */
-    public HubConfig withCacheDir(Path dir) {
-        return new HubConfig(endpoint, dir, token, offline, maxRetries, initialBackoff, maxBackoff, connectTimeout);
     }
 
     /** This configuration with offline mode on or off. */
     public HubConfig withOffline(boolean off) {
         return new HubConfig(endpoint, cacheDir, token, off, maxRetries, initialBackoff, maxBackoff, connectTimeout);
-    }
-
-    /** This configuration with another token (or none). */
-    public HubConfig withToken(Optional<HubToken> t) {
-        return new HubConfig(endpoint, cacheDir, t, offline, maxRetries, initialBackoff, maxBackoff, connectTimeout);
-    }
-
-    /** This configuration with another retry policy. */
-    public HubConfig withRetries(int retries, Duration initial, Duration max) {
-        return new HubConfig(endpoint, cacheDir, token, offline, retries, initial, max, connectTimeout);
     }
 
     private static Optional<HubToken> readTokenFile(Path file) {

@@ -65,7 +65,8 @@ public sealed interface ModelReference permits ModelReference.Local, ModelRefere
      */
     static ModelReference parse(String text) {
         if (text == null || text.isBlank()) {
-            throw new IllegalArgumentException("model reference is empty: expected a local directory or a Hub id org/name[@revision]");
+            throw new IllegalArgumentException(
+                    "model reference is empty: expected a local directory or a Hub id org/name[@revision]");
         }
         String s = text.strip();
         if (s.startsWith("~/")) {
@@ -92,7 +93,8 @@ public sealed interface ModelReference permits ModelReference.Local, ModelRefere
     private static ModelReference local(String text, String path) {
         Path dir = Path.of(path).toAbsolutePath().normalize();
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("model reference '" + text + "': " + dir + " is a file, not a model directory");
+            throw new IllegalArgumentException(
+                    "model reference '" + text + "': " + dir + " is a file, not a model directory");
         }
         return new Local(dir);
     }
@@ -122,11 +124,12 @@ public sealed interface ModelReference permits ModelReference.Local, ModelRefere
                         + "' must be 1 to 96 characters of letters, digits, '_', '.', '-'");
             }
             if (part.contains("--") || part.contains("..")) {
-                throw new IllegalArgumentException(prefix + "'" + part + "' in Hub id '" + repoId + "' contains '--' or '..'");
+                throw new IllegalArgumentException(
+                        prefix + "'" + part + "' in Hub id '" + repoId + "' contains '--' or '..'");
             }
             if (part.startsWith("-") || part.startsWith(".") || part.endsWith("-") || part.endsWith(".")) {
-                throw new IllegalArgumentException(prefix + "'" + part + "' in Hub id '" + repoId
-                        + "' starts or ends with '-' or '.'");
+                throw new IllegalArgumentException(
+                        prefix + "'" + part + "' in Hub id '" + repoId + "' starts or ends with '-' or '.'");
             }
         }
     }
@@ -136,13 +139,19 @@ public sealed interface ModelReference permits ModelReference.Local, ModelRefere
         if (revision == null || revision.isEmpty()) {
             throw new IllegalArgumentException(prefix + "empty revision");
         }
-        if (revision.chars().anyMatch(c -> c <= ' ' || c == '\\' || c == '@' || c == '~' || c == '^' || c == ':'
-                || c == '?' || c == '*' || c == '[' || c == 0x7f)) {
-            throw new IllegalArgumentException(prefix + "revision '" + revision + "' contains a character git does not allow in a ref");
+        if (revision.chars()
+                .anyMatch(c -> c <= ' ' || c == '\\' || c == '@' || c == '~' || c == '^' || c == ':' || c == '?'
+                        || c == '*' || c == '[' || c == 0x7f)) {
+            throw new IllegalArgumentException(
+                    prefix + "revision '" + revision + "' contains a character git does not allow in a ref");
         }
-        if (revision.contains("..") || revision.startsWith("/") || revision.endsWith("/") || revision.contains("//")
+        if (revision.contains("..")
+                || revision.startsWith("/")
+                || revision.endsWith("/")
+                || revision.contains("//")
                 || revision.endsWith(".lock")) {
-            throw new IllegalArgumentException(prefix + "revision '" + revision + "' is not a valid branch, tag or commit");
+            throw new IllegalArgumentException(
+                    prefix + "revision '" + revision + "' is not a valid branch, tag or commit");
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.territory.hub;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.territory.contracts.ModelFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -41,11 +42,13 @@ public final class ModelResolver {
     public static final List<String> REQUIRED_FILES = List.of("config.json", "tokenizer.json", "tokenizer_config.json");
     /** Files the engine reads when present. */
     public static final List<String> OPTIONAL_FILES = List.of("special_tokens_map.json");
+
     public static final String SINGLE_WEIGHTS = "model.safetensors";
     public static final String WEIGHTS_INDEX = "model.safetensors.index.json";
 
     private static final Pattern SAFE_BLOB_NAME = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
-    private static final Pattern SNAPSHOT_PATH = Pattern.compile(".*/models--([^/]+?)--([^/]+)/snapshots/([0-9a-f]{40})/?");
+    private static final Pattern SNAPSHOT_PATH =
+            Pattern.compile(".*/models--([^/]+?)--([^/]+)/snapshots/([0-9a-f]{40})/?");
     private static final long PROGRESS_STEP = 1 << 20;
 
     private final HubConfig config;
@@ -92,16 +95,17 @@ public final class ModelResolver {
         if (!Files.isDirectory(dir)) {
             throw new HubException(HubException.Reason.FILE_NOT_FOUND, "model directory " + dir + " does not exist");
         }
-        List<FileRecord> files = new ArrayList<>();
+        List<ModelFile> files = new ArrayList<>();
         try (var list = Files.list(dir)) {
             for (Path p : list.sorted().collect(Collectors.toList())) {
                 String name = p.getFileName().toString();
                 if (isEngineFile(name)) {
-                    files.add(new FileRecord(name, Files.size(p), null, null));
+                    files.add(new ModelFile(name, Files.size(p), null));
                 }
             }
         } catch (IOException e) {
-            throw new HubException(HubException.Reason.CACHE_IO, 0, "cannot list model directory " + dir + ": " + e.getMessage(), e);
+            throw new HubException(
+                    HubException.Reason.CACHE_IO, 0, "cannot list model directory " + dir + ": " + e.getMessage(), e);
         }
         // A snapshot directory of a Hub cache still knows its repository and commit.
         String repoId = null;
@@ -111,12 +115,16 @@ public final class ModelResolver {
             repoId = m.group(1) + "/" + m.group(2);
             commit = m.group(3);
         }
-        return new ResolvedModel(dir, new Provenance("local", repoId, null, commit, null, files),
+        return new ResolvedModel(
+                dir,
+                new Provenance("local", repoId, null, commit, null, files),
                 new DownloadStats(0, 0, files.size(), elapsed(start)));
     }
 
     private static boolean isEngineFile(String name) {
-        return REQUIRED_FILES.contains(name) || OPTIONAL_FILES.contains(name) || name.endsWith(".safetensors")
+        return REQUIRED_FILES.contains(name)
+                || OPTIONAL_FILES.contains(name)
+                || name.endsWith(".safetensors")
                 || name.equals(WEIGHTS_INDEX);
     }
 
@@ -126,9 +134,11 @@ public final class ModelResolver {
         if (config.offline()) {
             CacheLookup hit = lookInCache(ref);
             if (hit.model == null) {
-                throw new HubException(HubException.Reason.NOT_CACHED, ref + " is not in the Hub cache " + cache.root()
-                        + " and HF_HUB_OFFLINE is set, so it cannot be downloaded: " + hit.missing
-                        + ". Download it once with network access (unset HF_HUB_OFFLINE), or point HF_HUB_CACHE at a cache that holds it");
+                throw new HubException(
+                        HubException.Reason.NOT_CACHED,
+                        ref + " is not in the Hub cache " + cache.root()
+                                + " and HF_HUB_OFFLINE is set, so it cannot be downloaded: " + hit.missing
+                                + ". Download it once with network access (unset HF_HUB_OFFLINE), or point HF_HUB_CACHE at a cache that holds it");
             }
             return withElapsed(hit.model, start);
         }
@@ -171,21 +181,29 @@ public final class ModelResolver {
         } else if (revision.files().containsKey(SINGLE_WEIGHTS)) {
             plan.add(revision.files().get(SINGLE_WEIGHTS));
         } else {
-            throw new HubException(HubException.Reason.UNSUPPORTED_REPO, ref.repoId() + "@" + commit
-                    + " has no safetensors weights (" + SINGLE_WEIGHTS + " or " + WEIGHTS_INDEX + "); weight-like files there: "
-                    + revision.files().keySet().stream().filter(n -> n.endsWith(".bin") || n.endsWith(".safetensors")
-                            || n.endsWith(".pt") || n.endsWith(".gguf")).collect(Collectors.toList()));
+            throw new HubException(
+                    HubException.Reason.UNSUPPORTED_REPO,
+                    ref.repoId() + "@" + commit
+                            + " has no safetensors weights (" + SINGLE_WEIGHTS + " or " + WEIGHTS_INDEX
+                            + "); weight-like files there: "
+                            + revision.files().keySet().stream()
+                                    .filter(n -> n.endsWith(".bin")
+                                            || n.endsWith(".safetensors")
+                                            || n.endsWith(".pt")
+                                            || n.endsWith(".gguf"))
+                                    .collect(Collectors.toList()));
         }
 
         Tracker tracker = new Tracker(progress);
         tracker.plan(ref.repoId(), plan);
-        List<FileRecord> records = new ArrayList<>();
+        List<ModelFile> records = new ArrayList<>();
         for (HubClient.RemoteFile f : plan) {
             records.add(fetch(ref.repoId(), commit, f, tracker));
         }
         if (sharded) {
             List<HubClient.RemoteFile> shards = new ArrayList<>();
-            for (String shard : shardNames(cache.snapshotFile(ref.repoId(), commit, WEIGHTS_INDEX), ref.repoId() + "@" + commit)) {
+            for (String shard :
+                    shardNames(cache.snapshotFile(ref.repoId(), commit, WEIGHTS_INDEX), ref.repoId() + "@" + commit)) {
                 shards.add(require(revision, shard, WEIGHTS_INDEX + " lists it"));
             }
             tracker.plan(ref.repoId(), shards);
@@ -195,26 +213,32 @@ public final class ModelResolver {
         }
         tracker.finish();
         Provenance provenance = new Provenance("hub", ref.repoId(), ref.revision(), commit, config.endpoint(), records);
-        DownloadStats stats = new DownloadStats(tracker.network.get(), tracker.filesDownloaded,
-                records.size() - tracker.filesDownloaded, elapsed(start));
+        DownloadStats stats = new DownloadStats(
+                tracker.network.get(),
+                tracker.filesDownloaded,
+                records.size() - tracker.filesDownloaded,
+                elapsed(start));
         return new ResolvedModel(cache.snapshotDir(ref.repoId(), commit), provenance, stats);
     }
 
     private static HubClient.RemoteFile require(HubClient.RepoRevision revision, String name, String why) {
         HubClient.RemoteFile f = revision.files().get(name);
         if (f == null) {
-            throw new HubException(HubException.Reason.UNSUPPORTED_REPO, revision.repoId() + "@" + revision.commit()
-                    + " has no " + name + " (" + why + ")");
+            throw new HubException(
+                    HubException.Reason.UNSUPPORTED_REPO,
+                    revision.repoId() + "@" + revision.commit() + " has no " + name + " (" + why + ")");
         }
         return f;
     }
 
     /** One file into the cache (if its blob is not there yet) and linked into the snapshot. */
-    private FileRecord fetch(String repoId, String commit, HubClient.RemoteFile f, Tracker tracker) {
+    private ModelFile fetch(String repoId, String commit, HubClient.RemoteFile f, Tracker tracker) {
         String etag = f.etag();
         if (etag == null || !SAFE_BLOB_NAME.matcher(etag).matches()) {
-            throw new HubException(HubException.Reason.INTEGRITY, "the Hub's metadata for " + f.name() + " of " + repoId
-                    + "@" + commit + " carry no usable blob id (got '" + etag + "')");
+            throw new HubException(
+                    HubException.Reason.INTEGRITY,
+                    "the Hub's metadata for " + f.name() + " of " + repoId + "@" + commit
+                            + " carry no usable blob id (got '" + etag + "')");
         }
         Path blob = cache.blob(repoId, etag);
         Path pointer = cache.snapshotFile(repoId, commit, f.name());
@@ -235,7 +259,7 @@ public final class ModelResolver {
                 }
             }
             String sha256 = f.lfs() ? f.lfsSha256() : Hashes.sha256(blob);
-            return new FileRecord(f.name(), f.size(), sha256, etag);
+            return new ModelFile(f.name(), f.size(), sha256);
         } catch (IOException e) {
             throw cacheError("cannot store " + f.name() + " of " + repoId + " in " + cache.repoDir(repoId), e);
         }
@@ -247,16 +271,21 @@ public final class ModelResolver {
         long size = Files.size(partial);
         if (f.size() >= 0 && size != f.size()) {
             Files.deleteIfExists(partial);
-            throw new HubException(HubException.Reason.INTEGRITY, "downloaded " + where + " has " + size
-                    + " bytes, the Hub's metadata say " + f.size() + "; the download was discarded");
+            throw new HubException(
+                    HubException.Reason.INTEGRITY,
+                    "downloaded " + where + " has " + size + " bytes, the Hub's metadata say " + f.size()
+                            + "; the download was discarded");
         }
         String expected = f.lfs() ? f.lfsSha256() : f.blobId();
         String actual = f.lfs() ? Hashes.sha256(partial) : Hashes.gitBlobSha1(partial);
         if (!actual.equals(expected)) {
             Files.deleteIfExists(partial);
-            throw new HubException(HubException.Reason.INTEGRITY, "downloaded " + where + " is corrupt: its "
-                    + (f.lfs() ? "sha256" : "git blob id") + " is " + actual + ", the Hub's metadata say " + expected
-                    + "; the download was discarded, nothing was cached");
+            throw new HubException(
+                    HubException.Reason.INTEGRITY,
+                    "downloaded " + where + " is corrupt: its "
+                            + (f.lfs() ? "sha256" : "git blob id") + " is " + actual + ", the Hub's metadata say "
+                            + expected
+                            + "; the download was discarded, nothing was cached");
         }
     }
 
@@ -265,19 +294,23 @@ public final class ModelResolver {
         try {
             map = json.readTree(index.toFile()).path("weight_map");
         } catch (IOException e) {
-            throw new HubException(HubException.Reason.UNSUPPORTED_REPO, 0, WEIGHTS_INDEX + " of " + where
-                    + " is not valid JSON: " + e.getMessage(), e);
+            throw new HubException(
+                    HubException.Reason.UNSUPPORTED_REPO,
+                    0,
+                    WEIGHTS_INDEX + " of " + where + " is not valid JSON: " + e.getMessage(),
+                    e);
         }
         if (!map.isObject() || map.isEmpty()) {
-            throw new HubException(HubException.Reason.UNSUPPORTED_REPO, WEIGHTS_INDEX + " of " + where
-                    + " has no weight_map");
+            throw new HubException(
+                    HubException.Reason.UNSUPPORTED_REPO, WEIGHTS_INDEX + " of " + where + " has no weight_map");
         }
         TreeSet<String> names = new TreeSet<>();
         map.fields().forEachRemaining(e -> names.add(e.getValue().asText()));
         for (String n : names) {
             if (n.contains("..") || n.startsWith("/") || !n.endsWith(".safetensors")) {
-                throw new HubException(HubException.Reason.UNSUPPORTED_REPO, WEIGHTS_INDEX + " of " + where
-                        + " names an unexpected shard '" + n + "'");
+                throw new HubException(
+                        HubException.Reason.UNSUPPORTED_REPO,
+                        WEIGHTS_INDEX + " of " + where + " names an unexpected shard '" + n + "'");
             }
         }
         return new ArrayList<>(names);
@@ -285,8 +318,7 @@ public final class ModelResolver {
 
     // ---------------------------------------------------------------- the cache alone
 
-    private record CacheLookup(ResolvedModel model, String missing) {
-    }
+    private record CacheLookup(ResolvedModel model, String missing) {}
 
     /** The model as the cache holds it, with no network; or why it cannot. */
     private CacheLookup lookInCache(ModelReference.Hub ref) {
@@ -318,21 +350,24 @@ public final class ModelResolver {
             } else {
                 names.add(SINGLE_WEIGHTS);
             }
-            List<String> absent = names.stream().filter(n -> !Files.exists(dir.resolve(n))).collect(Collectors.toList());
+            List<String> absent =
+                    names.stream().filter(n -> !Files.exists(dir.resolve(n))).collect(Collectors.toList());
             if (!absent.isEmpty()) {
                 return new CacheLookup(null, "snapshot " + commit + " lacks " + absent);
             }
-            List<FileRecord> records = new ArrayList<>();
+            List<ModelFile> records = new ArrayList<>();
             for (String n : names) {
                 Path p = dir.resolve(n);
-                String blobId = Files.isSymbolicLink(p) ? p.toRealPath().getFileName().toString() : null;
+                String blobId =
+                        Files.isSymbolicLink(p) ? p.toRealPath().getFileName().toString() : null;
                 boolean namedBySha256 = blobId != null && blobId.matches("[0-9a-f]{64}");
                 // An LFS blob is named by the sha256 it was verified against when downloaded.
                 String sha256 = namedBySha256 ? blobId : Hashes.sha256(p);
-                records.add(new FileRecord(n, Files.size(p), sha256, blobId));
+                records.add(new ModelFile(n, Files.size(p), sha256));
             }
             Provenance provenance = new Provenance("hub", repoId, ref.revision(), commit, config.endpoint(), records);
-            return new CacheLookup(new ResolvedModel(dir, provenance, new DownloadStats(0, 0, records.size(), Duration.ZERO)), null);
+            return new CacheLookup(
+                    new ResolvedModel(dir, provenance, new DownloadStats(0, 0, records.size(), Duration.ZERO)), null);
         } catch (IOException e) {
             throw cacheError("cannot read " + cache.repoDir(repoId), e);
         }
@@ -346,7 +381,9 @@ public final class ModelResolver {
 
     private static ResolvedModel withElapsed(ResolvedModel m, long start) {
         DownloadStats s = m.stats();
-        return new ResolvedModel(m.directory(), m.provenance(),
+        return new ResolvedModel(
+                m.directory(),
+                m.provenance(),
                 new DownloadStats(s.bytesDownloaded(), s.filesDownloaded(), s.filesCached(), elapsed(start)));
     }
 
@@ -375,7 +412,9 @@ public final class ModelResolver {
             for (HubClient.RemoteFile f : files) {
                 try {
                     String etag = f.etag();
-                    if (etag == null || !SAFE_BLOB_NAME.matcher(etag).matches() || hasSize(cache.blob(repoId, etag), f.size())) {
+                    if (etag == null
+                            || !SAFE_BLOB_NAME.matcher(etag).matches()
+                            || hasSize(cache.blob(repoId, etag), f.size())) {
                         continue;
                     }
                     total += Math.max(f.size(), 0);
@@ -411,6 +450,7 @@ public final class ModelResolver {
 
     @Override
     public String toString() {
-        return "ModelResolver[" + config.endpoint() + ", cache " + cache.root() + (config.offline() ? ", offline" : "") + "]";
+        return "ModelResolver[" + config.endpoint() + ", cache " + cache.root() + (config.offline() ? ", offline" : "")
+                + "]";
     }
 }

@@ -8,7 +8,7 @@ package dev.territory.hub;
 @FunctionalInterface
 public interface ProgressListener {
 
-    ProgressListener NONE = (done, total) -> { };
+    ProgressListener NONE = (done, total) -> {};
 
     /**
      * @param bytesDone  bytes of this model's missing files that are now on disk

@@ -1,5 +1,6 @@
 package dev.territory.hub;
 
+import dev.territory.contracts.ModelFile;
 import java.util.List;
 
 /**
@@ -10,10 +11,10 @@ import java.util.List;
  * @param requestedRevision the branch, tag or commit asked for; null for a local directory
  * @param commit            the 40-hex commit that revision resolved to; null for a local directory
  * @param endpoint          the Hub URL used; null for a local directory
- * @param files             the files the engine reads, with sizes and hashes
+ * @param files             the files the engine reads, with sizes and hashes (not hashed for a local directory)
  */
-public record Provenance(String source, String repoId, String requestedRevision, String commit, String endpoint,
-        List<FileRecord> files) {
+public record Provenance(
+        String source, String repoId, String requestedRevision, String commit, String endpoint, List<ModelFile> files) {
 
     public Provenance {
         files = List.copyOf(files);

@@ -25,8 +25,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -53,7 +53,11 @@ import java.util.regex.Pattern;
  */
 final class FakeHub implements AutoCloseable {
 
-    enum Access { PUBLIC, GATED, PRIVATE }
+    enum Access {
+        PUBLIC,
+        GATED,
+        PRIVATE
+    }
 
     /** One file as stored: content and its ids. */
     record Blob(byte[] content, String sha256, String gitSha1, boolean lfs) {
@@ -159,7 +163,9 @@ final class FakeHub implements AutoCloseable {
     }
 
     int requests() {
-        return apiRequests.get() + resolveRequests.get() + blobRequests.values().stream().mapToInt(AtomicInteger::get).sum();
+        return apiRequests.get()
+                + resolveRequests.get()
+                + blobRequests.values().stream().mapToInt(AtomicInteger::get).sum();
     }
 
     @Override
@@ -221,11 +227,19 @@ final class FakeHub implements AutoCloseable {
         }
         if (content && repo.access == Access.GATED && !repo.granted.contains(who)) {
             if (who == null) {
-                error(ex, 401, "GatedRepo", "Access to model " + repoId + " is restricted. You must have access to it"
-                        + " and be authenticated to access it. Please log in.");
+                error(
+                        ex,
+                        401,
+                        "GatedRepo",
+                        "Access to model " + repoId + " is restricted. You must have access to it"
+                                + " and be authenticated to access it. Please log in.");
             } else {
-                error(ex, 403, "GatedRepo", "Access to model " + repoId + " is restricted and you are not in the"
-                        + " authorized list. Visit " + endpoint() + "/" + repoId + " to ask for access.");
+                error(
+                        ex,
+                        403,
+                        "GatedRepo",
+                        "Access to model " + repoId + " is restricted and you are not in the"
+                                + " authorized list. Visit " + endpoint() + "/" + repoId + " to ask for access.");
             }
             return null;
         }
@@ -265,7 +279,9 @@ final class FakeHub implements AutoCloseable {
             ObjectNode s = siblings.addObject();
             s.put("rfilename", name);
             if (blobs) {
-                s.put("blobId", b.lfs ? hex("SHA-1", ("pointer:" + b.sha256).getBytes(StandardCharsets.UTF_8)) : b.gitSha1);
+                s.put(
+                        "blobId",
+                        b.lfs ? hex("SHA-1", ("pointer:" + b.sha256).getBytes(StandardCharsets.UTF_8)) : b.gitSha1);
                 s.put("size", b.content.length);
                 if (b.lfs) {
                     ObjectNode lfs = s.putObject("lfs");
@@ -301,8 +317,11 @@ final class FakeHub implements AutoCloseable {
             ex.getResponseHeaders().set("X-Linked-Etag", "\"" + b.sha256 + "\"");
             ex.getResponseHeaders().set("X-Linked-Size", Long.toString(b.content.length));
             ex.getResponseHeaders().set("ETag", "W/\"" + b.gitSha1.substring(0, 20) + "\"");
-            ex.getResponseHeaders().set("Location", "http://127.0.0.1:" + cdn.getAddress().getPort() + "/blobs/"
-                    + b.sha256 + "?X-Amz-Signature=test&Expires=0");
+            ex.getResponseHeaders()
+                    .set(
+                            "Location",
+                            "http://127.0.0.1:" + cdn.getAddress().getPort() + "/blobs/" + b.sha256
+                                    + "?X-Amz-Signature=test&Expires=0");
             ex.sendResponseHeaders(302, -1);
             return;
         }
@@ -351,7 +370,8 @@ final class FakeHub implements AutoCloseable {
                 ex.sendResponseHeaders(416, -1);
                 return;
             }
-            ex.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (content.length - 1) + "/" + content.length);
+            ex.getResponseHeaders()
+                    .set("Content-Range", "bytes " + from + "-" + (content.length - 1) + "/" + content.length);
         }
         ex.getResponseHeaders().set("Accept-Ranges", "bytes");
         ex.getResponseHeaders().set("Content-Type", "application/octet-stream");

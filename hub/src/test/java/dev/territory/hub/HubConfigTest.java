@@ -21,13 +21,24 @@ class HubConfigTest {
 
     @Test
     void environmentOverrides(@TempDir Path dir) {
-        HubConfig c = HubConfig.fromEnvironment(Map.of("HF_ENDPOINT", "http://127.0.0.1:9/", "HF_HUB_CACHE",
-                dir.resolve("c").toString(), "HF_HOME", dir.toString(), "HF_HUB_OFFLINE", "1"));
+        HubConfig c = HubConfig.fromEnvironment(Map.of(
+                "HF_ENDPOINT",
+                "http://127.0.0.1:9/",
+                "HF_HUB_CACHE",
+                dir.resolve("c").toString(),
+                "HF_HOME",
+                dir.toString(),
+                "HF_HUB_OFFLINE",
+                "1"));
         assertThat(c.endpoint()).isEqualTo("http://127.0.0.1:9");
         assertThat(c.cacheDir()).isEqualTo(dir.resolve("c"));
         assertThat(c.offline()).isTrue();
-        assertThat(HubConfig.fromEnvironment(Map.of("HF_HOME", dir.toString(), "HF_HUB_OFFLINE", "TRUE")).offline()).isTrue();
-        assertThat(HubConfig.fromEnvironment(Map.of("HF_HOME", dir.toString(), "HF_HUB_OFFLINE", "0")).offline()).isFalse();
+        assertThat(HubConfig.fromEnvironment(Map.of("HF_HOME", dir.toString(), "HF_HUB_OFFLINE", "TRUE"))
+                        .offline())
+                .isTrue();
+        assertThat(HubConfig.fromEnvironment(Map.of("HF_HOME", dir.toString(), "HF_HUB_OFFLINE", "0"))
+                        .offline())
+                .isFalse();
     }
 
     @Test
@@ -38,7 +49,8 @@ class HubConfigTest {
         assertThat(fromFile.token().get().bearerHeader()).isEqualTo("Bearer hf_fromfile_secret");
 
         Path mounted = Files.writeString(dir.resolve("mounted"), "hf_mounted_secret");
-        HubConfig fromMount = HubConfig.fromEnvironment(Map.of("HF_HOME", dir.toString(), "HF_TOKEN_PATH", mounted.toString()));
+        HubConfig fromMount =
+                HubConfig.fromEnvironment(Map.of("HF_HOME", dir.toString(), "HF_TOKEN_PATH", mounted.toString()));
         assertThat(fromMount.token().get().bearerHeader()).isEqualTo("Bearer hf_mounted_secret");
 
         HubConfig fromEnv = HubConfig.fromEnvironment(Map.of("HF_HOME", dir.toString(), "HF_TOKEN", "hf_env_secret"));

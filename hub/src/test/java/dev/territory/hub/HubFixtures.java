@@ -28,12 +28,12 @@ final class HubFixtures {
     private static Map<String, byte[]> llama;
     private static Map<String, byte[]> mistral;
 
-    private HubFixtures() {
-    }
+    private HubFixtures() {}
 
     static Path modelsDir() {
         String root = System.getProperty("territory.repo.root");
-        Path base = root != null ? Path.of(root) : Files.isDirectory(Path.of("testdata")) ? Path.of(".") : Path.of("..");
+        Path base =
+                root != null ? Path.of(root) : Files.isDirectory(Path.of("testdata")) ? Path.of(".") : Path.of("..");
         return base.resolve("testdata/fixtures/models").toAbsolutePath().normalize();
     }
 
@@ -52,8 +52,7 @@ final class HubFixtures {
     }
 
     /** Commits made by {@link #populate}. */
-    record Commits(String main, String dev, String sharded) {
-    }
+    record Commits(String main, String dev, String sharded) {}
 
     /**
      * The Hub for the tests: {@link #LLAMA} (main = tag v1, and branch dev whose config.json
@@ -67,7 +66,9 @@ final class HubFixtures {
         String main = repo.commit("main", llama());
         Map<String, byte[]> devFiles = new LinkedHashMap<>(llama());
         String config = new String(llama().get("config.json"), StandardCharsets.UTF_8);
-        devFiles.put("config.json", config.replaceFirst("\\{", "{\n  \"territory_dev\": true,").getBytes(StandardCharsets.UTF_8));
+        devFiles.put(
+                "config.json",
+                config.replaceFirst("\\{", "{\n  \"territory_dev\": true,").getBytes(StandardCharsets.UTF_8));
         String dev = repo.commit("dev", devFiles);
         repo.refs.put("main", main);
         repo.refs.put("v1", main);
@@ -106,7 +107,8 @@ final class HubFixtures {
             }
         }
         List<String> names = new ArrayList<>(tensors.keySet());
-        List<List<String>> parts = List.of(names.subList(0, names.size() / 2), names.subList(names.size() / 2, names.size()));
+        List<List<String>> parts =
+                List.of(names.subList(0, names.size() / 2), names.subList(names.size() / 2, names.size()));
         Map<String, byte[]> out = new LinkedHashMap<>(files);
         out.remove("model.safetensors");
         ObjectNode index = json.createObjectNode();
@@ -129,15 +131,19 @@ final class HubFixtures {
             }
             byte[] hb = json.writeValueAsBytes(h);
             int pad = (8 - hb.length % 8) % 8;
-            byte[] headerBytes = (new String(hb, StandardCharsets.UTF_8) + " ".repeat(pad)).getBytes(StandardCharsets.UTF_8);
-            ByteBuffer shard = ByteBuffer.allocate(8 + headerBytes.length + data.size()).order(ByteOrder.LITTLE_ENDIAN);
+            byte[] headerBytes =
+                    (new String(hb, StandardCharsets.UTF_8) + " ".repeat(pad)).getBytes(StandardCharsets.UTF_8);
+            ByteBuffer shard =
+                    ByteBuffer.allocate(8 + headerBytes.length + data.size()).order(ByteOrder.LITTLE_ENDIAN);
             shard.putLong(headerBytes.length).put(headerBytes).put(data.toByteArray());
             out.put(shardName, shard.array());
             total += data.size();
         }
         index.putObject("metadata").put("total_size", total);
         index.set("weight_map", weightMap);
-        out.put("model.safetensors.index.json", json.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
+        out.put(
+                "model.safetensors.index.json",
+                json.writerWithDefaultPrettyPrinter().writeValueAsBytes(index));
         return out;
     }
 

@@ -25,9 +25,11 @@ class ModelReferenceTest {
         ModelReference.Hub branch = (ModelReference.Hub) ModelReference.parse("org/name@refs/pr/1");
         assertThat(branch.revision()).isEqualTo("refs/pr/1");
         assertThat(branch.pinnedToCommit()).isFalse();
-        assertThat(((ModelReference.Hub) ModelReference.parse("org/name@v1.0")).revision()).isEqualTo("v1.0");
+        assertThat(((ModelReference.Hub) ModelReference.parse("org/name@v1.0")).revision())
+                .isEqualTo("v1.0");
         // a short or upper-case hash is a ref name to the Hub, not a pinned commit
-        assertThat(((ModelReference.Hub) ModelReference.parse("org/name@0e9e39f")).pinnedToCommit()).isFalse();
+        assertThat(((ModelReference.Hub) ModelReference.parse("org/name@0e9e39f")).pinnedToCommit())
+                .isFalse();
     }
 
     @Test
@@ -47,8 +49,10 @@ class ModelReferenceTest {
     @Test
     void malformedIdsSayWhatIsWrong() {
         assertThatThrownBy(() -> ModelReference.parse("")).hasMessageContaining("empty");
-        assertThatThrownBy(() -> ModelReference.parse("llama")).hasMessageContaining("not a Hub id of the form org/name");
-        assertThatThrownBy(() -> ModelReference.parse("a/b/c")).hasMessageContaining("not a Hub id of the form org/name");
+        assertThatThrownBy(() -> ModelReference.parse("llama"))
+                .hasMessageContaining("not a Hub id of the form org/name");
+        assertThatThrownBy(() -> ModelReference.parse("a/b/c"))
+                .hasMessageContaining("not a Hub id of the form org/name");
         assertThatThrownBy(() -> ModelReference.parse("org/na me")).hasMessageContaining("'na me'");
         assertThatThrownBy(() -> ModelReference.parse("org/-name")).hasMessageContaining("starts or ends");
         assertThatThrownBy(() -> ModelReference.parse("org/a--b")).hasMessageContaining("'--'");

@@ -9,6 +9,7 @@ import static dev.territory.hub.HubFixtures.SHARDED;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.territory.contracts.ModelFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,11 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 class ModelResolverTest {
 
-    private static final List<String> ENGINE_FILES = List.of("config.json", "tokenizer.json", "tokenizer_config.json",
-            "model.safetensors");
+    private static final List<String> ENGINE_FILES =
+            List.of("config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors");
 
     @TempDir
     Path tmp;
+
     FakeHub hub;
     HubFixtures.Commits commits;
     Path cache;
@@ -52,8 +54,15 @@ class ModelResolverTest {
     }
 
     private HubConfig config(String token) {
-        return new HubConfig(hub.endpoint(), cache, Optional.ofNullable(token).map(t -> HubToken.of(t, "HF_TOKEN")),
-                false, 3, Duration.ofMillis(5), Duration.ofMillis(20), Duration.ofSeconds(2));
+        return new HubConfig(
+                hub.endpoint(),
+                cache,
+                Optional.ofNullable(token).map(t -> HubToken.of(t, "HF_TOKEN")),
+                false,
+                3,
+                Duration.ofMillis(5),
+                Duration.ofMillis(20),
+                Duration.ofSeconds(2));
     }
 
     private ModelResolver resolver() {
@@ -71,11 +80,13 @@ class ModelResolverTest {
     @Test
     void downloadsOnlyEngineFilesIntoTheHubCacheLayout() throws Exception {
         List<long[]> progress = Collections.synchronizedList(new ArrayList<>());
-        ResolvedModel m = new ModelResolver(config(GRANTED_TOKEN)).resolve(LLAMA, (d, t) -> progress.add(new long[] {d, t}));
+        ResolvedModel m =
+                new ModelResolver(config(GRANTED_TOKEN)).resolve(LLAMA, (d, t) -> progress.add(new long[] {d, t}));
 
         Path repo = repoDir(LLAMA);
         assertThat(m.directory()).isEqualTo(repo.resolve("snapshots").resolve(commits.main()));
-        assertThat(Files.readString(repo.resolve("refs/main"))).isEqualTo(commits.main()); // no newline, as HF writes it
+        assertThat(Files.readString(repo.resolve("refs/main")))
+                .isEqualTo(commits.main()); // no newline, as HF writes it
         Map<String, byte[]> fixture = HubFixtures.llama();
         try (var listing = Files.list(m.directory())) {
             assertThat(listing.map(p -> p.getFileName().toString())).containsExactlyInAnyOrderElementsOf(ENGINE_FILES);
@@ -90,10 +101,10 @@ class ModelResolverTest {
             assertThat(Files.readSymbolicLink(link)).isEqualTo(Path.of("..", "..", "blobs", blobName));
             assertThat(Files.readAllBytes(link)).isEqualTo(expected);
         }
-        assertThat(m.provenance().files()).extracting(FileRecord::name).containsExactlyElementsOf(ENGINE_FILES);
-        for (FileRecord f : m.provenance().files()) {
+        assertThat(m.provenance().files()).extracting(ModelFile::name).containsExactlyElementsOf(ENGINE_FILES);
+        for (ModelFile f : m.provenance().files()) {
             assertThat(f.sha256()).as(f.name()).isEqualTo(sha256(fixture.get(f.name())));
-            assertThat(f.size()).isEqualTo(fixture.get(f.name()).length);
+            assertThat(f.sizeBytes()).isEqualTo(fixture.get(f.name()).length);
         }
         assertThat(m.provenance().repoId()).isEqualTo(LLAMA);
         assertThat(m.provenance().requestedRevision()).isEqualTo("main");
@@ -108,8 +119,10 @@ class ModelResolverTest {
         // The token went to the Hub, never to the CDN the weights were redirected to.
         assertThat(hub.hubAuthorization).isNotEmpty().allMatch(a -> a.equals("Bearer " + GRANTED_TOKEN));
         assertThat(hub.cdnAuthorization).hasSize(1).allMatch(String::isEmpty);
-        assertThat(Files.exists(cache.resolve(".locks").resolve("models--territory--llama3-gqa-base")
-                .resolve(sha256(fixture.get("model.safetensors")) + ".lock"))).isTrue();
+        assertThat(Files.exists(cache.resolve(".locks")
+                        .resolve("models--territory--llama3-gqa-base")
+                        .resolve(sha256(fixture.get("model.safetensors")) + ".lock")))
+                .isTrue();
     }
 
     @Test
@@ -126,7 +139,8 @@ class ModelResolverTest {
         assertThat(second.stats().filesDownloaded()).isZero();
         assertThat(second.stats().filesCached()).isEqualTo(4);
         assertThat(hub.resolveRequests.get()).isEqualTo(resolves);
-        assertThat(hub.blobGets(sha256(HubFixtures.llama().get("model.safetensors")))).isEqualTo(blobs);
+        assertThat(hub.blobGets(sha256(HubFixtures.llama().get("model.safetensors"))))
+                .isEqualTo(blobs);
 
         // Pinned to a commit already in the cache: not a single request.
         int before = hub.requests();
@@ -150,24 +164,33 @@ class ModelResolverTest {
         assertThat(commit.directory()).isEqualTo(tag.directory());
         assertThat(Files.readString(repoDir(LLAMA).resolve("refs/dev"))).isEqualTo(commits.dev());
         assertThat(Files.readString(repoDir(LLAMA).resolve("refs/v1"))).isEqualTo(commits.main());
-        assertThat(Files.exists(repoDir(LLAMA).resolve("refs").resolve(commits.main()))).isFalse();
+        assertThat(Files.exists(repoDir(LLAMA).resolve("refs").resolve(commits.main())))
+                .isFalse();
         // Same weights in both commits: one blob, fetched once.
-        assertThat(hub.blobGets(sha256(HubFixtures.llama().get("model.safetensors")))).isEqualTo(1);
+        assertThat(hub.blobGets(sha256(HubFixtures.llama().get("model.safetensors"))))
+                .isEqualTo(1);
         assertThat(tag.stats().filesDownloaded()).isEqualTo(1); // only the other config.json
     }
 
     @Test
     void shardedWeightsFollowTheIndex() throws Exception {
         ResolvedModel m = resolver().resolve(SHARDED, null);
-        assertThat(m.provenance().files()).extracting(FileRecord::name).containsExactly("config.json", "tokenizer.json",
-                "tokenizer_config.json", "model.safetensors.index.json", "model-00001-of-00002.safetensors",
-                "model-00002-of-00002.safetensors");
+        assertThat(m.provenance().files())
+                .extracting(ModelFile::name)
+                .containsExactly(
+                        "config.json",
+                        "tokenizer.json",
+                        "tokenizer_config.json",
+                        "model.safetensors.index.json",
+                        "model-00001-of-00002.safetensors",
+                        "model-00002-of-00002.safetensors");
         Map<String, byte[]> expected = HubFixtures.shard(HubFixtures.mistral());
-        for (FileRecord f : m.provenance().files()) {
+        for (ModelFile f : m.provenance().files()) {
             assertThat(Files.readAllBytes(m.directory().resolve(f.name()))).isEqualTo(expected.get(f.name()));
             assertThat(f.sha256()).isEqualTo(sha256(expected.get(f.name())));
         }
-        assertThat(Files.exists(m.directory().resolve("generation_config.json"))).isFalse();
+        assertThat(Files.exists(m.directory().resolve("generation_config.json")))
+                .isFalse();
     }
 
     @Test
@@ -176,19 +199,22 @@ class ModelResolverTest {
         hub.cutAfter(sha256(weights), 1_000_000, 1);
         ResolvedModel m = resolver().resolve(LLAMA, null);
 
-        assertThat(Files.readAllBytes(m.directory().resolve("model.safetensors"))).isEqualTo(weights);
+        assertThat(Files.readAllBytes(m.directory().resolve("model.safetensors")))
+                .isEqualTo(weights);
         assertThat(hub.blobGets(sha256(weights))).isEqualTo(2);
         // One Range request, from what had arrived (bytes in flight when the socket closed are lost).
         assertThat(hub.ranges).hasSize(1);
         long resumedAt = Long.parseLong(hub.ranges.get(0).replaceAll("\\D", ""));
         assertThat(resumedAt).isBetween(1L, 1_000_000L);
-        long total = ENGINE_FILES.stream().mapToLong(n -> {
-            try {
-                return HubFixtures.llama().get(n).length;
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }).sum();
+        long total = ENGINE_FILES.stream()
+                .mapToLong(n -> {
+                    try {
+                        return HubFixtures.llama().get(n).length;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                })
+                .sum();
         assertThat(m.stats().bytesDownloaded()).isEqualTo(total); // the first megabyte was not fetched twice
     }
 
@@ -200,7 +226,8 @@ class ModelResolverTest {
         Files.write(partial, java.util.Arrays.copyOf(weights, 3_000_000));
 
         ResolvedModel m = resolver().resolve(LLAMA, null);
-        assertThat(Files.readAllBytes(m.directory().resolve("model.safetensors"))).isEqualTo(weights);
+        assertThat(Files.readAllBytes(m.directory().resolve("model.safetensors")))
+                .isEqualTo(weights);
         assertThat(hub.ranges).containsExactly("bytes=3000000-");
         assertThat(Files.exists(partial)).isFalse();
     }
@@ -212,7 +239,8 @@ class ModelResolverTest {
         hub.corrupt(sha, true);
         ModelResolver r = resolver();
         assertThatThrownBy(() -> r.resolve(LLAMA, null))
-                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.reason()).isEqualTo(HubException.Reason.INTEGRITY))
+                .isInstanceOfSatisfying(
+                        HubException.class, e -> assertThat(e.reason()).isEqualTo(HubException.Reason.INTEGRITY))
                 .hasMessageContaining("model.safetensors of " + LLAMA)
                 .hasMessageContaining("sha256")
                 .hasMessageContaining(sha)
@@ -220,10 +248,15 @@ class ModelResolverTest {
         Path blobs = repoDir(LLAMA).resolve("blobs");
         assertThat(Files.exists(blobs.resolve(sha))).isFalse();
         assertThat(Files.exists(blobs.resolve(sha + ".incomplete"))).isFalse();
-        assertThat(Files.exists(repoDir(LLAMA).resolve("snapshots").resolve(commits.main()).resolve("model.safetensors"))).isFalse();
+        assertThat(Files.exists(repoDir(LLAMA)
+                        .resolve("snapshots")
+                        .resolve(commits.main())
+                        .resolve("model.safetensors")))
+                .isFalse();
 
         hub.corrupt(sha, false);
-        assertThat(Files.readAllBytes(r.resolve(LLAMA, null).directory().resolve("model.safetensors"))).isEqualTo(weights);
+        assertThat(Files.readAllBytes(r.resolve(LLAMA, null).directory().resolve("model.safetensors")))
+                .isEqualTo(weights);
     }
 
     @Test
@@ -285,7 +318,8 @@ class ModelResolverTest {
     void rejectedTokenIs401AndNeverPrinted() {
         String bad = "hf_not_a_real_token_42";
         assertThatThrownBy(() -> new ModelResolver(config(bad)).resolve(LLAMA, null))
-                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.reason()).isEqualTo(HubException.Reason.UNAUTHORIZED))
+                .isInstanceOfSatisfying(
+                        HubException.class, e -> assertThat(e.reason()).isEqualTo(HubException.Reason.UNAUTHORIZED))
                 .hasMessageContaining("rejected the token from HF_TOKEN")
                 .satisfies(e -> assertThat(e.getMessage()).doesNotContain(bad));
         assertThat(new ModelResolver(config(bad)).config().toString()).doesNotContain(bad);
@@ -307,7 +341,8 @@ class ModelResolverTest {
                 .hasMessageContaining("revision 'no-such-branch' not found in " + LLAMA);
         // Unauthenticated, the Hub cannot tell a private repository from a missing one (401).
         assertThatThrownBy(() -> resolver().resolve(PRIVATE, null))
-                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.status()).isEqualTo(401))
+                .isInstanceOfSatisfying(
+                        HubException.class, e -> assertThat(e.status()).isEqualTo(401))
                 .hasMessageContaining("repository " + PRIVATE + " not found")
                 .hasMessageContaining("if it is private, no token was sent");
     }
@@ -325,11 +360,17 @@ class ModelResolverTest {
             for (Future<ResolvedModel> f : pool.invokeAll(jobs)) {
                 results.add(f.get());
             }
-            assertThat(results).extracting(ResolvedModel::directory).containsOnly(results.get(0).directory());
+            assertThat(results)
+                    .extracting(ResolvedModel::directory)
+                    .containsOnly(results.get(0).directory());
             byte[] weights = HubFixtures.llama().get("model.safetensors");
             assertThat(hub.blobGets(sha256(weights))).isEqualTo(1);
-            assertThat(results.stream().mapToInt(x -> x.stats().filesDownloaded()).sum()).isEqualTo(4);
-            assertThat(Files.readAllBytes(results.get(0).directory().resolve("model.safetensors"))).isEqualTo(weights);
+            assertThat(results.stream()
+                            .mapToInt(x -> x.stats().filesDownloaded())
+                            .sum())
+                    .isEqualTo(4);
+            assertThat(Files.readAllBytes(results.get(0).directory().resolve("model.safetensors")))
+                    .isEqualTo(weights);
         } finally {
             pool.shutdownNow();
         }
@@ -349,7 +390,8 @@ class ModelResolverTest {
         assertThat(byCommit.provenance().commit()).isEqualTo(commits.dev());
 
         assertThatThrownBy(() -> offline.resolve(LLAMA + "@main", null))
-                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.reason()).isEqualTo(HubException.Reason.NOT_CACHED))
+                .isInstanceOfSatisfying(
+                        HubException.class, e -> assertThat(e.reason()).isEqualTo(HubException.Reason.NOT_CACHED))
                 .hasMessageContaining(LLAMA + "@main is not in the Hub cache")
                 .hasMessageContaining("HF_HUB_OFFLINE")
                 .hasMessageContaining("refs/main");
@@ -364,11 +406,20 @@ class ModelResolverTest {
         resolver().resolve(LLAMA, null);
         String endpoint = hub.endpoint();
         hub.close();
-        HubConfig down = new HubConfig(endpoint, cache, Optional.empty(), false, 1, Duration.ofMillis(1),
-                Duration.ofMillis(1), Duration.ofSeconds(1));
-        assertThat(new ModelResolver(down).resolve(LLAMA, null).provenance().commit()).isEqualTo(commits.main());
+        HubConfig down = new HubConfig(
+                endpoint,
+                cache,
+                Optional.empty(),
+                false,
+                1,
+                Duration.ofMillis(1),
+                Duration.ofMillis(1),
+                Duration.ofSeconds(1));
+        assertThat(new ModelResolver(down).resolve(LLAMA, null).provenance().commit())
+                .isEqualTo(commits.main());
         assertThatThrownBy(() -> new ModelResolver(down).resolve(LLAMA + "@dev", null))
-                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.reason()).isEqualTo(HubException.Reason.NETWORK))
+                .isInstanceOfSatisfying(
+                        HubException.class, e -> assertThat(e.reason()).isEqualTo(HubException.Reason.NETWORK))
                 .hasMessageContaining("after 2 attempts");
     }
 
@@ -390,8 +441,10 @@ class ModelResolverTest {
         ResolvedModel m = resolver().resolve(LLAMA, null);
         assertThat(m.stats().filesDownloaded()).isZero();
         assertThat(hub.blobRequests).isEmpty();
-        assertThat(m.provenance().files()).extracting(FileRecord::sha256)
-                .containsExactlyElementsOf(ENGINE_FILES.stream().map(n -> sha256(files.get(n))).collect(Collectors.toList()));
+        assertThat(m.provenance().files())
+                .extracting(ModelFile::sha256)
+                .containsExactlyElementsOf(
+                        ENGINE_FILES.stream().map(n -> sha256(files.get(n))).collect(Collectors.toList()));
     }
 
     @Test
@@ -400,8 +453,9 @@ class ModelResolverTest {
         ResolvedModel m = resolver().resolve(dir.toString(), null);
         assertThat(m.directory()).isEqualTo(dir);
         assertThat(m.provenance().source()).isEqualTo("local");
-        assertThat(m.provenance().files()).extracting(FileRecord::name).containsExactly("config.json",
-                "model.safetensors", "tokenizer.json", "tokenizer_config.json");
+        assertThat(m.provenance().files())
+                .extracting(ModelFile::name)
+                .containsExactly("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json");
         assertThat(hub.requests()).isZero();
         assertThatThrownBy(() -> resolver().resolve(tmp.resolve("missing").toString(), null))
                 .hasMessageContaining("model directory " + tmp.resolve("missing") + " does not exist");
@@ -416,7 +470,8 @@ class ModelResolverTest {
         r.refs.put("main", r.commit("main", files));
         hub.publish(r);
         assertThatThrownBy(() -> resolver().resolve("territory/bin-only", null))
-                .isInstanceOfSatisfying(HubException.class, e -> assertThat(e.reason()).isEqualTo(HubException.Reason.UNSUPPORTED_REPO))
+                .isInstanceOfSatisfying(
+                        HubException.class, e -> assertThat(e.reason()).isEqualTo(HubException.Reason.UNSUPPORTED_REPO))
                 .hasMessageContaining("has no safetensors weights")
                 .hasMessageContaining("pytorch_model.bin");
     }

@@ -12,11 +12,18 @@ public final class ResolveInChildProcess {
 
     public static void main(String[] args) {
         try {
-            HubConfig config = new HubConfig(args[0], Path.of(args[1]), Optional.empty(), false, 3, Duration.ofMillis(5),
-                    Duration.ofMillis(20), Duration.ofSeconds(2));
+            HubConfig config = new HubConfig(
+                    args[0],
+                    Path.of(args[1]),
+                    Optional.empty(),
+                    false,
+                    3,
+                    Duration.ofMillis(5),
+                    Duration.ofMillis(20),
+                    Duration.ofSeconds(2));
             ResolvedModel m = new ModelResolver(config).resolve(args[2], null);
-            System.out.println("dir=" + m.directory() + " downloaded=" + m.stats().filesDownloaded() + " bytes="
-                    + m.stats().bytesDownloaded());
+            System.out.println("dir=" + m.directory() + " downloaded="
+                    + m.stats().filesDownloaded() + " bytes=" + m.stats().bytesDownloaded());
         } catch (RuntimeException e) {
             e.printStackTrace();
             System.exit(1);

@@ -23,12 +23,20 @@ class TwoProcessTest {
             // About 1.4 s for the weights: both JVMs are up long before the first one finishes.
             hub.throttleMillisPer64k = 20;
             Path cache = tmp.resolve("cache");
-            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String java =
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString();
             List<Process> processes = new ArrayList<>();
             for (int i = 0; i < 2; i++) {
-                processes.add(new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                        ResolveInChildProcess.class.getName(), hub.endpoint(), cache.toString(), HubFixtures.LLAMA)
-                        .redirectErrorStream(true).start());
+                processes.add(new ProcessBuilder(
+                                java,
+                                "-cp",
+                                System.getProperty("java.class.path"),
+                                ResolveInChildProcess.class.getName(),
+                                hub.endpoint(),
+                                cache.toString(),
+                                HubFixtures.LLAMA)
+                        .redirectErrorStream(true)
+                        .start());
             }
             int downloaded = 0;
             String dir = null;
@@ -46,7 +54,8 @@ class TwoProcessTest {
             byte[] weights = HubFixtures.llama().get("model.safetensors");
             assertThat(hub.blobGets(FakeHub.hex("SHA-256", weights))).isEqualTo(1);
             assertThat(downloaded).isEqualTo(4); // each file fetched by one of the two
-            assertThat(Files.readAllBytes(Path.of(dir).resolve("model.safetensors"))).isEqualTo(weights);
+            assertThat(Files.readAllBytes(Path.of(dir).resolve("model.safetensors")))
+                    .isEqualTo(weights);
             try (var blobs = Files.list(cache.resolve("models--territory--llama3-gqa-base/blobs"))) {
                 assertThat(blobs.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".incomplete"));
             }

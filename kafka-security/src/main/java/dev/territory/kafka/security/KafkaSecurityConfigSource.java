@@ -13,7 +13,7 @@ import java.util.Set;
 import org.eclipse.microprofile.config.spi.ConfigSource;
 
 /**
- * The Kafka security settings of every service (issue 7), from the environment and mounted files
+ * The Kafka security settings of every service, from the environment and mounted files
  * only, so that no credential is ever written into a properties file, a command line or a log:
  *
  * <table>
@@ -52,7 +52,8 @@ public final class KafkaSecurityConfigSource implements ConfigSource {
     /** The client properties (without prefix) the environment asks for; empty for PLAINTEXT. */
     public static Map<String, String> clientProperties(Map<String, String> env) {
         Map<String, String> out = new LinkedHashMap<>();
-        String protocol = get(env, "SECURITY_PROTOCOL").orElse("PLAINTEXT").strip().toUpperCase(java.util.Locale.ROOT);
+        String protocol =
+                get(env, "SECURITY_PROTOCOL").orElse("PLAINTEXT").strip().toUpperCase(java.util.Locale.ROOT);
         if (protocol.equals("PLAINTEXT")) {
             return out;
         }
@@ -64,15 +65,20 @@ public final class KafkaSecurityConfigSource implements ConfigSource {
         if (protocol.startsWith("SASL")) {
             String mechanism = get(env, "SASL_MECHANISM").orElse("SCRAM-SHA-512");
             if (!mechanism.startsWith("SCRAM-")) {
-                throw new IllegalArgumentException(PREFIX + "SASL_MECHANISM: only SCRAM-SHA-256 and SCRAM-SHA-512 are supported, got " + mechanism);
+                throw new IllegalArgumentException(PREFIX
+                        + "SASL_MECHANISM: only SCRAM-SHA-256 and SCRAM-SHA-512 are supported, got " + mechanism);
             }
-            String user = secret(env, "USERNAME").orElseThrow(() -> new IllegalArgumentException(
-                    "Kafka " + protocol + " needs a user: set " + PREFIX + "USERNAME or " + PREFIX + "USERNAME_FILE"));
-            String password = secret(env, "PASSWORD").orElseThrow(() -> new IllegalArgumentException(
-                    "Kafka " + protocol + " needs a password: set " + PREFIX + "PASSWORD or " + PREFIX + "PASSWORD_FILE"));
+            String user = secret(env, "USERNAME")
+                    .orElseThrow(() -> new IllegalArgumentException("Kafka " + protocol + " needs a user: set " + PREFIX
+                            + "USERNAME or " + PREFIX + "USERNAME_FILE"));
+            String password = secret(env, "PASSWORD")
+                    .orElseThrow(() -> new IllegalArgumentException("Kafka " + protocol + " needs a password: set "
+                            + PREFIX + "PASSWORD or " + PREFIX + "PASSWORD_FILE"));
             out.put("sasl.mechanism", mechanism);
-            out.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
-                    + jaas(user) + "\" password=\"" + jaas(password) + "\";");
+            out.put(
+                    "sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required username=\"" + jaas(user)
+                            + "\" password=\"" + jaas(password) + "\";");
         }
         Optional<String> truststore = get(env, "TRUSTSTORE");
         if (truststore.isPresent()) {
@@ -105,12 +111,14 @@ public final class KafkaSecurityConfigSource implements ConfigSource {
         }
         try {
             String text = Files.readString(Path.of(file.get()), StandardCharsets.UTF_8);
-            text = text.endsWith("\r\n") ? text.substring(0, text.length() - 2)
+            text = text.endsWith("\r\n")
+                    ? text.substring(0, text.length() - 2)
                     : text.endsWith("\n") ? text.substring(0, text.length() - 1) : text;
             return Optional.of(text);
         } catch (IOException e) {
             // the message names the variable and the file, never the content
-            throw new UncheckedIOException("cannot read " + PREFIX + name + "_FILE " + file.get() + ": " + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot read " + PREFIX + name + "_FILE " + file.get() + ": " + e.getMessage(), e);
         }
     }
 

@@ -92,9 +92,11 @@ public final class LocalKafka implements AutoCloseable {
             Files.createDirectories(dataDir);
             Path logDir = dataDir.resolve("kraft-logs");
             Properties ports = loadPorts(dataDir);
-            int port = requestedPort > 0 ? requestedPort
+            int port = requestedPort > 0
+                    ? requestedPort
                     : Integer.parseInt(ports.getProperty("port", Integer.toString(freePort())));
-            int controllerPort = Integer.parseInt(ports.getProperty("controller.port", Integer.toString(freePort(port))));
+            int controllerPort =
+                    Integer.parseInt(ports.getProperty("controller.port", Integer.toString(freePort(port))));
             ports.setProperty("port", Integer.toString(port));
             ports.setProperty("controller.port", Integer.toString(controllerPort));
             try (OutputStream out = Files.newOutputStream(dataDir.resolve(PORTS_FILE))) {
@@ -175,7 +177,8 @@ public final class LocalKafka implements AutoCloseable {
             }
         }
         closeOnFailure.run();
-        throw new IllegalStateException("Kafka on port " + port + " not ready within " + timeout.toSeconds() + " s", last);
+        throw new IllegalStateException(
+                "Kafka on port " + port + " not ready within " + timeout.toSeconds() + " s", last);
     }
 
     public String bootstrapServers() {
@@ -186,13 +189,14 @@ public final class LocalKafka implements AutoCloseable {
         return port;
     }
 
-    public Path dataDir() {
-        return dataDir;
-    }
-
     public Admin admin() {
-        return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000));
+        return Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                10_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                20_000));
     }
 
     /** Creates the topics that do not exist yet (name → partitions); existing ones are left as they are. */
@@ -219,8 +223,10 @@ public final class LocalKafka implements AutoCloseable {
                 }
             }
         } catch (Exception e) {
-            throw new IllegalStateException("cannot create topics " + partitionsByTopic.keySet() + " on "
-                    + bootstrapServers + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot create topics " + partitionsByTopic.keySet() + " on " + bootstrapServers + ": "
+                            + e.getMessage(),
+                    e);
         }
     }
 
@@ -282,7 +288,8 @@ public final class LocalKafka implements AutoCloseable {
                 case "--data-dir" -> dir = Path.of(args[++i]);
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 default -> {
-                    System.err.println("usage: LocalKafka [--data-dir DIR] [--port N] (unknown argument " + args[i] + ")");
+                    System.err.println(
+                            "usage: LocalKafka [--data-dir DIR] [--port N] (unknown argument " + args[i] + ")");
                     System.exit(2);
                 }
             }

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +24,7 @@ import org.apache.kafka.common.utils.Time;
 
 /**
  * A {@link LocalKafka}-style single-node KRaft broker with options the plain one does not have
- * (issue 7): an advertised port other than the listening one (a TCP proxy in front of the broker
+ * for the reliability tests: an advertised port other than the listening one (a TCP proxy in front of the broker
  * for outage tests), and a {@code SASL_SSL} client listener with SCRAM users (a self-signed
  * certificate made with the JDK's {@code keytool}). Broker defaults are {@link LocalKafka}'s.
  *
@@ -39,19 +38,12 @@ public final class LocalKafkaOptions {
     public static final String SCRAM_MECHANISM = "SCRAM-SHA-512";
 
     private Path dataDir;
-    private int port;
     private int advertisedPort;
     private final Map<String, String> scramUsers = new LinkedHashMap<>();
 
     /** Where the broker keeps its logs (required; formatted when new). */
     public LocalKafkaOptions dataDir(Path dir) {
         this.dataDir = dir;
-        return this;
-    }
-
-    /** Client port to listen on; 0 = a free one. */
-    public LocalKafkaOptions port(int p) {
-        this.port = p;
         return this;
     }
 
@@ -77,7 +69,7 @@ public final class LocalKafkaOptions {
         try {
             Files.createDirectories(dataDir);
             Path logDir = dataDir.resolve("kraft-logs");
-            int clientPort = port > 0 ? port : LocalKafka.freePort();
+            int clientPort = LocalKafka.freePort();
             int controllerPort = LocalKafka.freePort(clientPort);
             int advertised = advertisedPort > 0 ? advertisedPort : clientPort;
             Properties props = LocalKafka.brokerProperties(logDir, clientPort, controllerPort);
@@ -87,11 +79,17 @@ public final class LocalKafkaOptions {
             // addresses, so direct clients never go through a proxy that fronts the client listener)
             int internalPort = LocalKafka.freePort(clientPort, controllerPort);
             String client = scramUsers.isEmpty() ? "PLAINTEXT" : "SASL_SSL";
-            props.put("listeners", client + "://127.0.0.1:" + clientPort + ",INTERNAL://127.0.0.1:" + internalPort
-                    + ",CONTROLLER://127.0.0.1:" + controllerPort);
-            props.put("advertised.listeners", client + "://127.0.0.1:" + advertised + ",INTERNAL://127.0.0.1:" + internalPort);
+            props.put(
+                    "listeners",
+                    client + "://127.0.0.1:" + clientPort + ",INTERNAL://127.0.0.1:" + internalPort
+                            + ",CONTROLLER://127.0.0.1:" + controllerPort);
+            props.put(
+                    "advertised.listeners",
+                    client + "://127.0.0.1:" + advertised + ",INTERNAL://127.0.0.1:" + internalPort);
             props.put("inter.broker.listener.name", "INTERNAL");
-            props.put("listener.security.protocol.map", client + ":" + client + ",INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT");
+            props.put(
+                    "listener.security.protocol.map",
+                    client + ":" + client + ",INTERNAL:PLAINTEXT,CONTROLLER:PLAINTEXT");
             if (!scramUsers.isEmpty()) {
                 storePassword = "territory-" + Long.toHexString(Double.doubleToLongBits(Math.random()));
                 Path keystore = dataDir.resolve("broker.p12");
@@ -99,7 +97,8 @@ public final class LocalKafkaOptions {
                 makeCertificates(keystore, truststore, storePassword);
                 props.put("sasl.enabled.mechanisms", SCRAM_MECHANISM);
                 props.put("listener.name.sasl_ssl.sasl.enabled.mechanisms", SCRAM_MECHANISM);
-                props.put("listener.name.sasl_ssl." + SCRAM_MECHANISM.toLowerCase() + ".sasl.jaas.config",
+                props.put(
+                        "listener.name.sasl_ssl." + SCRAM_MECHANISM.toLowerCase() + ".sasl.jaas.config",
                         "org.apache.kafka.common.security.scram.ScramLoginModule required;");
                 props.put("ssl.keystore.type", "PKCS12");
                 props.put("ssl.keystore.location", keystore.toString());
@@ -125,12 +124,18 @@ public final class LocalKafkaOptions {
     }
 
     private void format(Path serverProperties) {
-        List<String> args = new ArrayList<>(List.of("format", "-t", org.apache.kafka.common.Uuid.randomUuid().toString(),
-                "-c", serverProperties.toString(), "--ignore-formatted"));
-        scramUsers.forEach((user, password) -> args.addAll(List.of("--add-scram",
-                SCRAM_MECHANISM + "=[name=" + user + ",password=" + password + "]")));
+        List<String> args = new ArrayList<>(List.of(
+                "format",
+                "-t",
+                org.apache.kafka.common.Uuid.randomUuid().toString(),
+                "-c",
+                serverProperties.toString(),
+                "--ignore-formatted"));
+        scramUsers.forEach((user, password) -> args.addAll(
+                List.of("--add-scram", SCRAM_MECHANISM + "=[name=" + user + ",password=" + password + "]")));
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        int rc = StorageTool.execute(args.toArray(String[]::new), new PrintStream(captured, true, StandardCharsets.UTF_8));
+        int rc = StorageTool.execute(
+                args.toArray(String[]::new), new PrintStream(captured, true, StandardCharsets.UTF_8));
         if (rc != 0) {
             // never echo the arguments: they hold the SCRAM passwords
             throw new IllegalStateException("formatting Kafka storage failed (" + rc + ")");
@@ -141,13 +146,54 @@ public final class LocalKafkaOptions {
     private static void makeCertificates(Path keystore, Path truststore, String password) throws IOException {
         Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
         Path cert = keystore.resolveSibling("broker.crt");
-        run(List.of(keytool.toString(), "-genkeypair", "-alias", "broker", "-keyalg", "RSA", "-keysize", "2048",
-                "-validity", "30", "-dname", "CN=localhost", "-ext", "SAN=ip:127.0.0.1,dns:localhost",
-                "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", password, "-keypass", password));
-        run(List.of(keytool.toString(), "-exportcert", "-alias", "broker", "-keystore", keystore.toString(),
-                "-storepass", password, "-file", cert.toString()));
-        run(List.of(keytool.toString(), "-importcert", "-noprompt", "-alias", "broker", "-file", cert.toString(),
-                "-storetype", "PKCS12", "-keystore", truststore.toString(), "-storepass", password));
+        run(List.of(
+                keytool.toString(),
+                "-genkeypair",
+                "-alias",
+                "broker",
+                "-keyalg",
+                "RSA",
+                "-keysize",
+                "2048",
+                "-validity",
+                "30",
+                "-dname",
+                "CN=localhost",
+                "-ext",
+                "SAN=ip:127.0.0.1,dns:localhost",
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                password,
+                "-keypass",
+                password));
+        run(List.of(
+                keytool.toString(),
+                "-exportcert",
+                "-alias",
+                "broker",
+                "-keystore",
+                keystore.toString(),
+                "-storepass",
+                password,
+                "-file",
+                cert.toString()));
+        run(List.of(
+                keytool.toString(),
+                "-importcert",
+                "-noprompt",
+                "-alias",
+                "broker",
+                "-file",
+                cert.toString(),
+                "-storetype",
+                "PKCS12",
+                "-keystore",
+                truststore.toString(),
+                "-storepass",
+                password));
     }
 
     private static void run(List<String> cmd) throws IOException {
@@ -172,7 +218,12 @@ public final class LocalKafkaOptions {
         private final Path truststore;
         private final String truststorePassword;
 
-        private Broker(KafkaRaftServer server, int port, int advertisedPort, int internalPort, Path truststore,
+        private Broker(
+                KafkaRaftServer server,
+                int port,
+                int advertisedPort,
+                int internalPort,
+                Path truststore,
                 String truststorePassword) {
             this.server = server;
             this.port = port;
@@ -210,26 +261,15 @@ public final class LocalKafkaOptions {
             return truststorePassword;
         }
 
-        /** Client properties for the secured listener as {@code user}/{@code password}. */
-        public Map<String, Object> clientConfig(String user, String password) {
-            Map<String, Object> c = new HashMap<>();
-            c.put("bootstrap.servers", bootstrapServers());
-            if (secured()) {
-                c.put("security.protocol", "SASL_SSL");
-                c.put("sasl.mechanism", SCRAM_MECHANISM);
-                c.put("sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required username=\""
-                        + user + "\" password=\"" + password + "\";");
-                c.put("ssl.truststore.type", "PKCS12");
-                c.put("ssl.truststore.location", truststore.toString());
-                c.put("ssl.truststore.password", truststorePassword);
-            }
-            return c;
-        }
-
         /** An admin client on the broker's direct (PLAINTEXT) listener. */
         public Admin admin() {
-            return Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, directBootstrapServers(),
-                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 20_000));
+            return Admin.create(Map.of(
+                    AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    directBootstrapServers(),
+                    AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                    10_000,
+                    AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                    20_000));
         }
 
         /** Creates missing topics through the direct listener. */

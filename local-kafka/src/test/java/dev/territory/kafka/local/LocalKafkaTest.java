@@ -25,8 +25,10 @@ class LocalKafkaTest {
         try (LocalKafka kafka = LocalKafka.start(dir, 0)) {
             port = kafka.port();
             kafka.ensureTopics(Map.of("t", 2));
-            try (var producer = new KafkaProducer<String, String>(Map.of("bootstrap.servers", kafka.bootstrapServers()),
-                    new StringSerializer(), new StringSerializer())) {
+            try (var producer = new KafkaProducer<String, String>(
+                    Map.of("bootstrap.servers", kafka.bootstrapServers()),
+                    new StringSerializer(),
+                    new StringSerializer())) {
                 producer.send(new ProducerRecord<>("t", "k", "before restart")).get();
             }
         }
@@ -34,16 +36,25 @@ class LocalKafkaTest {
         String metaBefore = Files.readString(dir.resolve("kraft-logs/meta.properties"));
         try (LocalKafka kafka = LocalKafka.start(dir, 0)) {
             assertThat(kafka.port()).isEqualTo(port);
-            assertThat(Files.readString(dir.resolve("kraft-logs/meta.properties"))).isEqualTo(metaBefore);
-            assertThat(kafka.admin().describeTopics(List.of("t")).allTopicNames().get().get("t").partitions()).hasSize(2);
+            assertThat(Files.readString(dir.resolve("kraft-logs/meta.properties")))
+                    .isEqualTo(metaBefore);
+            assertThat(kafka.admin()
+                            .describeTopics(List.of("t"))
+                            .allTopicNames()
+                            .get()
+                            .get("t")
+                            .partitions())
+                    .hasSize(2);
             assertThat(readAll(kafka, "t")).containsExactly("before restart");
         }
     }
 
     private static List<String> readAll(LocalKafka kafka, String topic) {
         List<String> values = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<String, String>(Map.of("bootstrap.servers", kafka.bootstrapServers(),
-                "group.id", "g", "auto.offset.reset", "earliest"), new StringDeserializer(), new StringDeserializer())) {
+        try (var consumer = new KafkaConsumer<String, String>(
+                Map.of("bootstrap.servers", kafka.bootstrapServers(), "group.id", "g", "auto.offset.reset", "earliest"),
+                new StringDeserializer(),
+                new StringDeserializer())) {
             consumer.subscribe(List.of(topic));
             long deadline = System.currentTimeMillis() + 20_000;
             while (values.isEmpty() && System.currentTimeMillis() < deadline) {

@@ -43,7 +43,8 @@ public final class TestKafka {
             if (bootstrapServers == null) {
                 String servers = System.getProperty(SHARED_PROPERTY);
                 if (servers == null) {
-                    servers = useDocker() ? startContainer() : LocalKafka.shared().bootstrapServers();
+                    servers =
+                            useDocker() ? startContainer() : LocalKafka.shared().bootstrapServers();
                     System.setProperty(SHARED_PROPERTY, servers);
                 }
                 LocalKafka.ensureTopics(servers, topics());
@@ -59,8 +60,9 @@ public final class TestKafka {
         }
         boolean docker = DockerClientFactory.instance().isDockerAvailable();
         if (!docker && "true".equals(System.getenv("CI"))) {
-            throw new IllegalStateException("CI=true but no Docker engine answers: the Kafka integration tests run against the Kafka "
-                    + "image through Testcontainers in CI (start dockerd, or run ./territory test, which does)");
+            throw new IllegalStateException(
+                    "CI=true but no Docker engine answers: the Kafka integration tests run against the Kafka "
+                            + "image through Testcontainers in CI (start dockerd, or run ./territory test, which does)");
         }
         if (!docker) {
             System.err.println("TestKafka: no Docker engine; the tests use the in-JVM broker");
@@ -70,13 +72,19 @@ public final class TestKafka {
 
     private static String startContainer() {
         String image = image();
-        boolean localEngine = "unix".equals(DockerClientFactory.instance().getTransportConfig().getDockerHost().getScheme());
-        KafkaContainer kafka = new LoopbackKafkaContainer(DockerImageName.parse(image).asCompatibleSubstituteFor("apache/kafka"), localEngine);
+        boolean localEngine = "unix"
+                .equals(DockerClientFactory.instance()
+                        .getTransportConfig()
+                        .getDockerHost()
+                        .getScheme());
+        KafkaContainer kafka = new LoopbackKafkaContainer(
+                DockerImageName.parse(image).asCompatibleSubstituteFor("apache/kafka"), localEngine);
         long t0 = System.nanoTime();
         kafka.start();
         Runtime.getRuntime().addShutdownHook(new Thread(kafka::stop, "test-kafka-stop"));
-        System.err.printf("TestKafka: %s started by Testcontainers in %.1f s at %s%n", image, (System.nanoTime() - t0) / 1e9,
-                kafka.getBootstrapServers());
+        System.err.printf(
+                "TestKafka: %s started by Testcontainers in %.1f s at %s%n",
+                image, (System.nanoTime() - t0) / 1e9, kafka.getBootstrapServers());
         return kafka.getBootstrapServers();
     }
 
