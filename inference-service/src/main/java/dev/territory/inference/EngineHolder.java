@@ -6,6 +6,7 @@ import dev.territory.engine.ComputeDtype;
 import dev.territory.engine.EngineOptions;
 import dev.territory.engine.EntropyEngine;
 import dev.territory.engine.cache.ModelCache;
+import dev.territory.inference.config.InferenceConfig;
 import dev.territory.inference.telemetry.InferenceMetrics;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
@@ -25,13 +26,13 @@ import org.jboss.logging.Logger;
  *
  * <p>Closing an engine frees its root NDManager and every model under it; a job still running on
  * it, or any later job handed the same engine, then fails with DJL's "NDManager has been closed
- * already" (issue 7: after a shutdown began while jobs were still delivered, every later job of the
- * still-running process failed that way). So: engines are closed only at shutdown and only once no
+ * already" (after a shutdown began while jobs were still delivered, every later job of the
+ * still-running process would fail that way). So: engines are closed only at shutdown and only once no
  * job holds one ({@link #acquire}/{@link #release}); once shutdown began, {@link #acquire} refuses
  * with {@link ShuttingDown} (the job is left to another replica or the restart, its run is not
  * failed); and an engine found closed is replaced instead of being handed out again.
  *
- * <p>Each engine has its {@link ModelCache} (issue 8: a model loaded once serves the following
+ * <p>Each engine has its {@link ModelCache} (a model loaded once serves the following
  * jobs, within {@code territory.inference.model-cache-bytes}). Its models live under the engine's
  * NDManager, so the cache goes with its engine: cleared when the engine is replaced, closed before
  * it at shutdown.
@@ -49,6 +50,7 @@ public class EngineHolder {
     private final Map<ComputeDtype, Slot> engines = new ConcurrentHashMap<>();
     /** Resident bytes of all caches, for the one gauge. */
     private final AtomicLong residentBytes = new AtomicLong();
+
     private final java.util.concurrent.atomic.AtomicInteger inUse = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean stopping;
     private volatile boolean warm;
@@ -71,10 +73,12 @@ public class EngineHolder {
 
     private void warmUp() {
         long start = System.nanoTime();
-        try (NDManager manager = NDManager.newBaseManager(ai.djl.engine.Engine.getEngine("PyTorch").defaultDevice(), "PyTorch")) {
+        try (NDManager manager = NDManager.newBaseManager(
+                ai.djl.engine.Engine.getEngine("PyTorch").defaultDevice(), "PyTorch")) {
             NDArray a = manager.ones(new ai.djl.ndarray.types.Shape(2, 2));
             a.matMul(a).sum().getFloat();
-            engine(ComputeDtype.fromId(dev.territory.contracts.RunRequested.DEFAULT_DTYPE)); // what a request gets by default
+            engine(ComputeDtype.fromId(
+                    dev.territory.contracts.RunRequested.DEFAULT_DTYPE)); // what a request gets by default
             warm = true;
             LOG.infof("DJL engine warm in %.1f s", (System.nanoTime() - start) / 1e9);
         } catch (RuntimeException | Error e) {
@@ -93,16 +97,18 @@ public class EngineHolder {
     /** The engine of {@code dtype}, open; a closed one is replaced (never handed out again). */
     public EntropyEngine engine(ComputeDtype dtype) {
         return engines.compute(dtype, (d, slot) -> {
-            if (slot != null && slot.engine().isOpen()) {
-                return slot;
-            }
-            if (slot != null) {
-                LOG.warnf("the %s engine was closed: starting a new one", d.id());
-                slot.cache().close(); // its models died with the engine's NDManager
-            }
-            EntropyEngine engine = EntropyEngine.create(new EngineOptions(config.device(), d, EngineOptions.DEFAULT_MEMORY_BUDGET, 0));
-            return new Slot(engine, new ModelCache(config.modelCacheBytes(), d, cacheMeters()));
-        }).engine();
+                    if (slot != null && slot.engine().isOpen()) {
+                        return slot;
+                    }
+                    if (slot != null) {
+                        LOG.warnf("the %s engine was closed: starting a new one", d.id());
+                        slot.cache().close(); // its models died with the engine's NDManager
+                    }
+                    EntropyEngine engine = EntropyEngine.create(
+                            new EngineOptions(config.device(), d, EngineOptions.DEFAULT_MEMORY_BUDGET, 0));
+                    return new Slot(engine, new ModelCache(config.modelCacheBytes(), d, cacheMeters()));
+                })
+                .engine();
     }
 
     /** The model cache of {@code engine}, an engine this holder handed out. */
@@ -183,7 +189,9 @@ public class EngineHolder {
 
     @Readiness
     HealthCheck engineReady() {
-        return () -> HealthCheckResponse.named("djl-engine").status(warm)
-                .withData("state", warm ? "warm" : warmError != null ? "failed: " + warmError : "warming").build();
+        return () -> HealthCheckResponse.named("djl-engine")
+                .status(warm)
+                .withData("state", warm ? "warm" : warmError != null ? "failed: " + warmError : "warming")
+                .build();
     }
 }

@@ -1,6 +1,7 @@
 package dev.territory.inference;
 
 import dev.territory.contracts.EntropyVectorComputed;
+import dev.territory.contracts.ModelFile;
 import dev.territory.contracts.ModelInfo;
 import dev.territory.contracts.ModelJobRequested;
 import dev.territory.contracts.ModelRef;
@@ -11,12 +12,10 @@ import dev.territory.engine.EngineVersion;
 import dev.territory.engine.EntropyEngine;
 import dev.territory.engine.EntropyRequest;
 import dev.territory.engine.LoadedModel;
-import dev.territory.engine.ModelArchitecture;
 import dev.territory.engine.ModelException;
 import dev.territory.engine.PromptEntropies;
 import dev.territory.engine.Protocol;
 import dev.territory.engine.cache.ModelCache;
-import dev.territory.hub.FileRecord;
 import dev.territory.hub.HubException;
 import dev.territory.hub.ModelReference;
 import dev.territory.hub.ModelResolver;
@@ -64,7 +63,8 @@ public final class ModelJobRunner {
         /** A Hub model was resolved (downloaded, or found in the cache: then {@code stats().bytesDownloaded()} is 0). */
         default void modelResolved(String runId, Role role, ResolvedModel model) {}
 
-        default void promptsDone(String runId, Role role, int seed, int done, int total, double batchSeconds, int batchPrompts) {}
+        default void promptsDone(
+                String runId, Role role, int seed, int done, int total, double batchSeconds, int batchPrompts) {}
     }
 
     private final Optional<List<String>> modelRoots;
@@ -80,7 +80,8 @@ public final class ModelJobRunner {
         this(modelRoots, batchSize, hashWeights, ModelResolver::fromEnvironment);
     }
 
-    public ModelJobRunner(Optional<List<String>> modelRoots, int batchSize, boolean hashWeights, Supplier<ModelResolver> hub) {
+    public ModelJobRunner(
+            Optional<List<String>> modelRoots, int batchSize, boolean hashWeights, Supplier<ModelResolver> hub) {
         this.modelRoots = modelRoots;
         this.batchSize = batchSize;
         this.hashWeights = hashWeights;
@@ -120,26 +121,43 @@ public final class ModelJobRunner {
 
         sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.LOADING, 0, 0, dir.toString()));
         long loadStart = System.nanoTime();
-        try (ModelCache.Lease lease = cache.acquire(dir, checkedLoad(engine))) {
+        try (ModelCache.Lease lease = cache.acquire(dir, engine::load)) {
             LoadedModel model = lease.model();
-            ModelArchitecture arch = model.architecture();
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
-            long bytes = model.weightFiles().stream().mapToLong(w -> w.sizeBytes()).sum();
-            sink.modelLoaded(runId, role, describe(dir, model, resolved), loadSeconds, bytes, lease.reused());
-            if (request.maxLength() > arch.maxPositionEmbeddings()) {
-                throw new IllegalArgumentException("maxLength " + request.maxLength() + " is above the "
-                        + role.id() + " model's max_position_embeddings " + arch.maxPositionEmbeddings());
+            long bytes =
+                    model.weightFiles().stream().mapToLong(w -> w.sizeBytes()).sum();
+            ModelInfo info = describe(model, resolved != null ? resolved : ResolvedModel.local(dir));
+            sink.modelLoaded(runId, role, info, loadSeconds, bytes, lease.reused());
+            if (request.maxLength() > info.maxPositionEmbeddings()) {
+                throw new IllegalArgumentException("maxLength " + request.maxLength() + " is above the " + role.id()
+                        + " model's max_position_embeddings " + info.maxPositionEmbeddings());
             }
-            sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.LOADED, 0, 0, String.format(
-                    "%s, %d layers, %d heads, %d KV heads (%s), %s", arch.modelType(), arch.numLayers(),
-                    arch.numHeads(), arch.numKvHeads(), arch.attentionKind(), lease.reused()
-                            ? "reused from the model cache (loaded by an earlier job)"
-                            : String.format("loaded in %.1f s", loadSeconds))));
+            sink.progress(RunProgress.of(
+                    runId,
+                    role,
+                    null,
+                    RunProgress.Stage.LOADED,
+                    0,
+                    0,
+                    String.format(
+                            "%s, %d layers, %d heads, %d KV heads (%s), %s",
+                            info.modelType(),
+                            info.numLayers(),
+                            info.numHeads(),
+                            info.numKvHeads(),
+                            info.attentionKind(),
+                            lease.reused()
+                                    ? "reused from the model cache (loaded by an earlier job)"
+                                    : String.format("loaded in %.1f s", loadSeconds))));
 
             // every protocol and the head extras from the same pass, carried on the vector so that the run's
             // report compares protocols and shows sink mass and row entropy as an offline analysis does
-            EntropyRequest entropyRequest = new EntropyRequest(request.maxLength(), Protocol.fromId(request.protocol()),
-                    batchSize, true, EnumSet.allOf(Protocol.class));
+            EntropyRequest entropyRequest = new EntropyRequest(
+                    request.maxLength(),
+                    Protocol.fromId(request.protocol()),
+                    batchSize,
+                    true,
+                    EnumSet.allOf(Protocol.class));
             for (int seed : request.seeds()) {
                 sink.progress(RunProgress.of(runId, role, seed, RunProgress.Stage.COMPUTING, 0, prompts.size(), null));
                 long[] last = {System.nanoTime()};
@@ -153,18 +171,31 @@ public final class ModelJobRunner {
                         sink.promptsDone(runId, role, seed, done, total, (now - last[0]) / 1e9, done - lastDone[0]);
                         last[0] = now;
                         lastDone[0] = done;
-                        sink.progress(RunProgress.of(runId, role, seed, RunProgress.Stage.COMPUTING, done, total, null));
+                        sink.progress(
+                                RunProgress.of(runId, role, seed, RunProgress.Stage.COMPUTING, done, total, null));
                     });
                 }
                 for (PromptEntropies p : results) {
-                    sink.vector(EntropyVectorComputed.of(runId, role, seed, request.seeds(), p.promptIndex(),
-                            prompts.size(), p.tokenCount(), arch.modelType(), arch.numKvHeads(), request.dtype(),
-                            request.protocol(), EngineVersion.VERSION, p.entropies(), reductions(p)));
+                    sink.vector(EntropyVectorComputed.of(
+                            runId,
+                            role,
+                            seed,
+                            request.seeds(),
+                            p.promptIndex(),
+                            prompts.size(),
+                            p.tokenCount(),
+                            info.modelType(),
+                            info.numKvHeads(),
+                            request.dtype(),
+                            request.protocol(),
+                            EngineVersion.VERSION,
+                            p.entropies(),
+                            reductions(p)));
                 }
                 sink.seedDone(runId, role, seed);
             }
-            sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.MODEL_DONE, prompts.size(), prompts.size(),
-                    null));
+            sink.progress(RunProgress.of(
+                    runId, role, null, RunProgress.Stage.MODEL_DONE, prompts.size(), prompts.size(), null));
         }
     }
 
@@ -192,82 +223,70 @@ public final class ModelJobRunner {
     }
 
     /**
-     * Loads a model with the checks that must pass before it may be cached: the tokenizer's regexes
-     * before the native tokenizer sees them (a catastrophic one would abort the JVM, issue 7), and
-     * finite weights after (NaN/inf weights refuse the model, issue 7).
-     */
-    private static ModelCache.Loader checkedLoad(EntropyEngine engine) {
-        return dir -> {
-            TokenizerRegexGuard.check(dir);
-            LoadedModel model = engine.load(dir);
-            try {
-                FiniteWeights.check(model.weightFiles());
-                return model;
-            } catch (ModelException | RuntimeException e) {
-                model.close();
-                throw e;
-            }
-        };
-    }
-
-    /**
      * Downloads (or finds in the cache) a Hub model; download progress goes out as LOADING progress
      * messages, at most one every two seconds.
      */
     private ResolvedModel resolveHub(String runId, Role role, ModelRef ref, Sink sink) {
-        ModelReference.Hub reference = new ModelReference.Hub(ref.hubId(),
-                ref.revision() != null ? ref.revision() : ModelReference.DEFAULT_REVISION);
+        ModelReference.Hub reference = new ModelReference.Hub(
+                ref.hubId(), ref.revision() != null ? ref.revision() : ModelReference.DEFAULT_REVISION);
         sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.LOADING, 0, 0, "resolving " + reference));
         long[] lastReport = {System.nanoTime()};
         ResolvedModel resolved = hub.get().resolve(reference, (done, total) -> {
             long now = System.nanoTime();
             if (now - lastReport[0] >= 2_000_000_000L) {
                 lastReport[0] = now;
-                sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.LOADING, 0, 0, String.format(Locale.ROOT,
-                        "downloading %s: %.1f of %.1f MiB", reference, done / 1048576.0, total / 1048576.0)));
+                sink.progress(RunProgress.of(
+                        runId,
+                        role,
+                        null,
+                        RunProgress.Stage.LOADING,
+                        0,
+                        0,
+                        String.format(
+                                Locale.ROOT,
+                                "downloading %s: %.1f of %.1f MiB",
+                                reference,
+                                done / 1048576.0,
+                                total / 1048576.0)));
             }
         });
         sink.modelResolved(runId, role, resolved);
         Provenance p = resolved.provenance();
-        sink.progress(RunProgress.of(runId, role, null, RunProgress.Stage.LOADING, 0, 0, String.format(Locale.ROOT,
-                "%s at commit %s: %d bytes downloaded in %.1f s, %d files from the cache", reference, p.commit(),
-                resolved.stats().bytesDownloaded(), resolved.stats().elapsed().toNanos() / 1e9, resolved.stats().filesCached())));
+        sink.progress(RunProgress.of(
+                runId,
+                role,
+                null,
+                RunProgress.Stage.LOADING,
+                0,
+                0,
+                String.format(
+                        Locale.ROOT,
+                        "%s at commit %s: %d bytes downloaded in %.1f s, %d files from the cache",
+                        reference,
+                        p.commit(),
+                        resolved.stats().bytesDownloaded(),
+                        resolved.stats().elapsed().toNanos() / 1e9,
+                        resolved.stats().filesCached())));
         return resolved;
     }
 
     /**
-     * What reports say about the model: shape from config.json, weight files with SHA-256, parameter
-     * count; for a Hub model, its id as name, {@code endpoint/org/name} as source, the resolved commit
-     * as revision, and the weight hashes the download verified (so they are known without rehashing).
+     * What reports say about the model (its {@link LoadedModel#describe}), with the weight hashes a
+     * Hub download verified, so that they are known without rehashing; other files are hashed only
+     * when {@code territory.inference.hash-weights} (the default) asks for it.
      */
-    private ModelInfo describe(Path dir, LoadedModel model, ResolvedModel resolved) {
-        ModelArchitecture a = model.architecture();
+    private ModelInfo describe(LoadedModel model, ResolvedModel resolved) {
         Map<String, String> verified = new HashMap<>();
-        if (resolved != null) {
-            for (FileRecord f : resolved.provenance().files()) {
-                if (f.sha256() != null) {
-                    verified.put(f.name(), f.sha256());
-                }
+        for (ModelFile f : resolved.provenance().files()) {
+            if (f.sha256() != null) {
+                verified.put(f.name(), f.sha256());
             }
         }
-        List<ModelInfo.WeightFileInfo> files = new java.util.ArrayList<>();
-        long params = 0;
-        boolean known = true;
-        for (var f : model.weightFiles()) {
-            String sha = verified.containsKey(f.name()) ? verified.get(f.name()) : hashWeights ? f.sha256() : null;
-            files.add(new ModelInfo.WeightFileInfo(f.name(), f.sizeBytes(), sha));
-            long n = SafetensorsParameters.count(f.path());
-            known &= n >= 0;
-            params += Math.max(n, 0);
-        }
-        Long count = known ? params : null;
-        if (resolved != null) {
-            Provenance p = resolved.provenance();
-            return new ModelInfo(p.repoId(), p.endpoint() + "/" + p.repoId(), p.commit(), a.modelType(), a.numLayers(),
-                    a.numHeads(), a.numKvHeads(), a.headDim(), a.storageDtype(), a.maxPositionEmbeddings(), count, files);
-        }
-        return new ModelInfo(dir.getFileName().toString(), dir.toString(), null, a.modelType(), a.numLayers(), a.numHeads(),
-                a.numKvHeads(), a.headDim(), a.storageDtype(), a.maxPositionEmbeddings(), count, files);
+        return model.describe(
+                resolved.name(),
+                resolved.source(),
+                resolved.revision(),
+                f -> verified.containsKey(f.name()) ? verified.get(f.name()) : hashWeights ? f.sha256() : null);
     }
 
     /** The model directory, resolved; refused when it does not exist or lies outside the configured roots. */

@@ -24,7 +24,7 @@ import org.jboss.logging.Logger;
 
 /**
  * Which runs have been started, so that a {@link RunRequested} delivered twice starts one run and
- * a second request with the same {@code runId} but another specification is refused (issue 7).
+ * a second request with the same {@code runId} but another specification is refused.
  *
  * <p>The record of a started run is its two model jobs on {@link Topics#MODEL_JOBS}, which carry
  * the whole request: the registry is rebuilt from that topic on first use (so it survives
@@ -38,7 +38,11 @@ public class RunRegistry {
     private static final Logger LOG = Logger.getLogger(RunRegistry.class);
 
     /** What to do with a request. */
-    public enum Decision { NEW, DUPLICATE, CONFLICT }
+    public enum Decision {
+        NEW,
+        DUPLICATE,
+        CONFLICT
+    }
 
     @Inject
     @Identifier("default-kafka-broker")
@@ -86,10 +90,11 @@ public class RunRegistry {
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         Map<String, String> out = new HashMap<>();
         long start = System.nanoTime();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
+        try (KafkaConsumer<String, byte[]> consumer =
+                new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> parts = consumer.partitionsFor(jobsTopic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(jobsTopic, p.partition())).toList();
+                    .map(p -> new TopicPartition(jobsTopic, p.partition()))
+                    .toList();
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
             Map<TopicPartition, Long> end = consumer.endOffsets(parts, Duration.ofSeconds(30));
@@ -103,8 +108,9 @@ public class RunRegistry {
                 }
             }
         }
-        LOG.infof("run registry: %d runs started before, read from %s in %.1f s", out.size(), jobsTopic,
-                (System.nanoTime() - start) / 1e9);
+        LOG.infof(
+                "run registry: %d runs started before, read from %s in %.1f s",
+                out.size(), jobsTopic, (System.nanoTime() - start) / 1e9);
         return out;
     }
 

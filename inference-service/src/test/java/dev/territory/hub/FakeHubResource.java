@@ -26,8 +26,15 @@ public class FakeHubResource implements QuarkusTestResourceLifecycleManager {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return Map.of("HF_ENDPOINT", hub.endpoint(), "HF_HUB_CACHE", cache.toString(), "HF_TOKEN", HubFixtures.GRANTED_TOKEN,
-                "HF_HUB_OFFLINE", "0");
+        return Map.of(
+                "HF_ENDPOINT",
+                hub.endpoint(),
+                "HF_HUB_CACHE",
+                cache.toString(),
+                "HF_TOKEN",
+                HubFixtures.GRANTED_TOKEN,
+                "HF_HUB_OFFLINE",
+                "0");
     }
 
     @Override

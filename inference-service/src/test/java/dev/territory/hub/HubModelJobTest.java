@@ -62,20 +62,33 @@ class HubModelJobTest {
 
     static ModelJobRequested job(String runId, ModelRef base) {
         Path local = HubFixtures.modelsDir().resolve("llama3-gqa-instruct");
-        RunRequested r = RunRequested.of(runId, base, ModelRef.local(local.toString())).withSeeds(List.of(42))
-                .withMaxLength(16).withDtype("float32")
+        RunRequested r = RunRequested.of(runId, base, ModelRef.local(local.toString()))
+                .withSeeds(List.of(42))
+                .withMaxLength(16)
+                .withDtype("float32")
                 .withPrompts(PromptSpec.inline("two", List.of("The cat sat on the mat.", "Two plus two is four.")));
         return ModelJobRequested.of(RunRequestValidator.validate(r), Role.BASE);
     }
 
     @Test
     void aHubIdIsDownloadedOnceIntoTheCacheAndRunsLikeTheLocalDirectory(@TempDir Path tmp) throws Exception {
-        try (FakeHub hub = new FakeHub(); EntropyEngine engine = EntropyEngine.create(EngineOptions.defaults())) {
+        try (FakeHub hub = new FakeHub();
+                EntropyEngine engine = EntropyEngine.create(EngineOptions.defaults())) {
             HubFixtures.Commits commits = HubFixtures.populate(hub);
-            HubConfig config = HubConfig.fromEnvironment(Map.of("HF_ENDPOINT", hub.endpoint(),
-                    "HF_HUB_CACHE", tmp.resolve("cache").toString(), "HF_TOKEN", HubFixtures.GRANTED_TOKEN));
-            ModelJobRunner runner = new ModelJobRunner(Optional.of(List.of(tmp.resolve("roots-elsewhere").toString(),
-                    HubFixtures.modelsDir().toString())), 1, false, () -> new ModelResolver(config));
+            HubConfig config = HubConfig.fromEnvironment(Map.of(
+                    "HF_ENDPOINT",
+                    hub.endpoint(),
+                    "HF_HUB_CACHE",
+                    tmp.resolve("cache").toString(),
+                    "HF_TOKEN",
+                    HubFixtures.GRANTED_TOKEN));
+            ModelJobRunner runner = new ModelJobRunner(
+                    Optional.of(List.of(
+                            tmp.resolve("roots-elsewhere").toString(),
+                            HubFixtures.modelsDir().toString())),
+                    1,
+                    false,
+                    () -> new ModelResolver(config));
 
             Collect local = new Collect();
             Path localDir = HubFixtures.modelsDir().resolve("llama3-gqa-base");
@@ -86,7 +99,8 @@ class HubModelJobTest {
             runner.run(job("from-hub", ModelRef.hub(HubFixtures.LLAMA, "main")), engine, fromHub);
             assertThat(fromHub.vectors).hasSize(2);
             for (int i = 0; i < 2; i++) {
-                assertThat(fromHub.vectors.get(i).entropies()).isEqualTo(local.vectors.get(i).entropies());
+                assertThat(fromHub.vectors.get(i).entropies())
+                        .isEqualTo(local.vectors.get(i).entropies());
             }
             ModelInfo info = fromHub.loaded;
             assertThat(info.name()).isEqualTo(HubFixtures.LLAMA);
@@ -100,25 +114,32 @@ class HubModelJobTest {
             ResolvedModel first = fromHub.resolved.get(0);
             assertThat(first.provenance().requestedRevision()).isEqualTo("main");
             long expectedBytes = 0;
-            for (String f : List.of("config.json", "tokenizer.json", "tokenizer_config.json", "model.safetensors",
+            for (String f : List.of(
+                    "config.json",
+                    "tokenizer.json",
+                    "tokenizer_config.json",
+                    "model.safetensors",
                     "special_tokens_map.json")) {
                 if (Files.exists(localDir.resolve(f))) {
                     expectedBytes += Files.size(localDir.resolve(f));
                 }
             }
             assertThat(first.stats().bytesDownloaded()).isEqualTo(expectedBytes);
-            assertThat(first.directory()).isEqualTo(tmp.resolve("cache/models--territory--llama3-gqa-base/snapshots/"
-                    + commits.main()).toAbsolutePath());
-            assertThat(fromHub.progress).anySatisfy(p -> assertThat(p.message()).isEqualTo("resolving " + HubFixtures.LLAMA + "@main"));
+            assertThat(first.directory())
+                    .isEqualTo(tmp.resolve("cache/models--territory--llama3-gqa-base/snapshots/" + commits.main())
+                            .toAbsolutePath());
+            assertThat(fromHub.progress)
+                    .anySatisfy(p -> assertThat(p.message()).isEqualTo("resolving " + HubFixtures.LLAMA + "@main"));
 
             // pinned to the commit: served from the cache, nothing downloaded
             Collect again = new Collect();
             runner.run(job("again", ModelRef.hub(HubFixtures.LLAMA, commits.main())), engine, again);
             assertThat(again.resolved.get(0).stats().bytesDownloaded()).isZero();
-            assertThat(again.vectors.get(1).entropies()).isEqualTo(local.vectors.get(1).entropies());
+            assertThat(again.vectors.get(1).entropies())
+                    .isEqualTo(local.vectors.get(1).entropies());
 
-            assertThatThrownBy(() -> runner.run(job("missing", ModelRef.hub("territory/no-such-model", "main")), engine,
-                    new Collect()))
+            assertThatThrownBy(() -> runner.run(
+                            job("missing", ModelRef.hub("territory/no-such-model", "main")), engine, new Collect()))
                     .isInstanceOf(HubException.class)
                     .hasMessageStartingWith("404: repository territory/no-such-model not found at " + hub.endpoint());
         }

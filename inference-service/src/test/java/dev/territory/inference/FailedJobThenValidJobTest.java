@@ -12,6 +12,7 @@ import dev.territory.contracts.RunProgress;
 import dev.territory.contracts.RunRequested;
 import dev.territory.engine.EngineOptions;
 import dev.territory.engine.EntropyEngine;
+import dev.territory.inference.config.InferenceConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +21,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 7: a job that fails after its model was loaded (maxLength above the model's positions,
+ * A job that fails after its model was loaded (maxLength above the model's positions,
  * or an error in the middle of the forward passes) must leave the process's engine usable: the
  * next valid job on the same engine computes its vectors ("NDManager has been closed already" was
  * seen once in the pipeline after such failures).
@@ -55,19 +56,38 @@ class FailedJobThenValidJobTest {
     static ModelJobRequested job(String runId, int maxLength) {
         Path base = models().resolve("llama3-gqa-base");
         RunRequested r = RunRequested.of(runId, ModelRef.local(base.toString()), ModelRef.local(base.toString()))
-                .withSeeds(List.of(42)).withMaxLength(maxLength).withDtype("float32") // the engine these tests hand the job
+                .withSeeds(List.of(42))
+                .withMaxLength(maxLength)
+                .withDtype("float32") // the engine these tests hand the job
                 .withPrompts(PromptSpec.inline("two", List.of("The cat sat on the mat.", "Two plus two is four.")));
         return ModelJobRequested.of(r, Role.BASE);
     }
 
     static InferenceConfig config() {
         return new InferenceConfig() {
-            public String device() { return "cpu"; }
-            public int batchSize() { return 1; }
-            public Optional<List<String>> modelRoots() { return Optional.empty(); }
-            public boolean hashWeights() { return false; }
-            public boolean warmEngine() { return false; }
-            public long modelCacheBytes() { return 1L << 30; }
+            public String device() {
+                return "cpu";
+            }
+
+            public int batchSize() {
+                return 1;
+            }
+
+            public Optional<List<String>> modelRoots() {
+                return Optional.empty();
+            }
+
+            public boolean hashWeights() {
+                return false;
+            }
+
+            public boolean warmEngine() {
+                return false;
+            }
+
+            public long modelCacheBytes() {
+                return 1L << 30;
+            }
         };
     }
 
@@ -78,8 +98,10 @@ class FailedJobThenValidJobTest {
      */
     @Test
     void aClosedEngineIsReplacedNotHandedOutAgain() throws Exception {
-        EngineHolder holder = new EngineHolder(config(),
-                new dev.territory.inference.telemetry.InferenceMetrics(new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), 50));
+        EngineHolder holder = new EngineHolder(
+                config(),
+                new dev.territory.inference.telemetry.InferenceMetrics(
+                        new io.micrometer.core.instrument.simple.SimpleMeterRegistry(), 50));
         ModelJobRunner runner = new ModelJobRunner(Optional.empty(), 1, false);
         EntropyEngine first = holder.acquire(dev.territory.engine.ComputeDtype.FLOAT32);
         holder.release();
@@ -112,7 +134,8 @@ class FailedJobThenValidJobTest {
                     .hasMessageContaining("max_position_embeddings");
             // fails while handing on a vector (publishing refused mid-seed), twice
             for (int i = 0; i < 2; i++) {
-                assertThatThrownBy(() -> runner.run(job("sink-fails", 16), engine, new Collect(new IllegalStateException("sink down"))))
+                assertThatThrownBy(() -> runner.run(
+                                job("sink-fails", 16), engine, new Collect(new IllegalStateException("sink down"))))
                         .hasMessageContaining("sink down");
             }
 
@@ -120,7 +143,8 @@ class FailedJobThenValidJobTest {
             runner.run(job("valid-after", 16), engine, after);
             assertThat(after.vectors).hasSize(2);
             for (int i = 0; i < 2; i++) {
-                assertThat(after.vectors.get(i).entropies()).isEqualTo(reference.vectors.get(i).entropies());
+                assertThat(after.vectors.get(i).entropies())
+                        .isEqualTo(reference.vectors.get(i).entropies());
             }
         }
     }

@@ -23,7 +23,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 8: two jobs of the same model in one process load it once. Driven through the service's
+ * Two jobs of the same model in one process load it once. Driven through the service's
  * own {@link EngineHolder} (one engine and model cache per dtype) and {@link ModelJobRunner}, as
  * {@code JobListener} drives them, with the cache meters read from the registry.
  */
@@ -57,9 +57,13 @@ class ModelReuseTest {
 
     static ModelJobRequested job(String runId, Role role) {
         Path models = FailedJobThenValidJobTest.models();
-        RunRequested r = RunRequested.of(runId, ModelRef.local(models.resolve("llama3-gqa-base").toString()),
+        RunRequested r = RunRequested.of(
+                        runId,
+                        ModelRef.local(models.resolve("llama3-gqa-base").toString()),
                         ModelRef.local(models.resolve("llama3-gqa-instruct").toString()))
-                .withSeeds(List.of(42)).withMaxLength(16).withDtype("float32") // the engine these tests hand the job
+                .withSeeds(List.of(42))
+                .withMaxLength(16)
+                .withDtype("float32") // the engine these tests hand the job
                 .withPrompts(PromptSpec.inline("two", List.of("The cat sat on the mat.", "Two plus two is four.")));
         return ModelJobRequested.of(r, role);
     }
@@ -91,28 +95,34 @@ class ModelReuseTest {
         assertThat(first.loadedMessages.get(0)).contains("loaded in");
         assertThat(second.vectors).hasSize(2);
         for (int i = 0; i < 2; i++) {
-            assertThat(second.vectors.get(i).entropies()).isEqualTo(first.vectors.get(i).entropies());
+            assertThat(second.vectors.get(i).entropies())
+                    .isEqualTo(first.vectors.get(i).entropies());
         }
         // the service's meters (docs/metrics.md) count the same
-        assertThat(registry.get("territory.model.cache.misses").counter().count()).isEqualTo(2.0);
+        assertThat(registry.get("territory.model.cache.misses").counter().count())
+                .isEqualTo(2.0);
         assertThat(registry.get("territory.model.cache.hits").counter().count()).isEqualTo(1.0);
-        assertThat(registry.get("territory.model.cache.evictions").counter().count()).isZero();
+        assertThat(registry.get("territory.model.cache.evictions").counter().count())
+                .isZero();
         assertThat(registry.get("territory.model.cache.resident").gauge().value())
-                .isEqualTo((double) cache.stats().residentBytes()).isPositive();
+                .isEqualTo((double) cache.stats().residentBytes())
+                .isPositive();
 
         // shutdown closes the cache with its engine: nothing resident, nothing handed out
         holder.onStop(null);
         assertThat(cache.stats().residentModels()).isZero();
-        assertThat(registry.get("territory.model.cache.resident").gauge().value()).isZero();
+        assertThat(registry.get("territory.model.cache.resident").gauge().value())
+                .isZero();
         assertThat(engine.isOpen()).isFalse();
-        assertThatThrownBy(() -> cache.acquire(FailedJobThenValidJobTest.models().resolve("llama3-gqa-base"), d -> null))
+        assertThatThrownBy(
+                        () -> cache.acquire(FailedJobThenValidJobTest.models().resolve("llama3-gqa-base"), d -> null))
                 .isInstanceOf(IllegalStateException.class);
     }
 
     @Test
     void aReplacedEngineComesWithAnEmptyCache() throws Exception {
-        EngineHolder holder = new EngineHolder(FailedJobThenValidJobTest.config(),
-                new InferenceMetrics(new SimpleMeterRegistry(), 50));
+        EngineHolder holder = new EngineHolder(
+                FailedJobThenValidJobTest.config(), new InferenceMetrics(new SimpleMeterRegistry(), 50));
         ModelJobRunner runner = new ModelJobRunner(Optional.empty(), 1, false);
         EntropyEngine first = holder.acquire(ComputeDtype.FLOAT32);
         ModelCache firstCache = holder.modelCache(first);
@@ -127,7 +137,9 @@ class ModelReuseTest {
         try {
             ModelCache nextCache = holder.modelCache(next);
             assertThat(nextCache).isNotSameAs(firstCache);
-            assertThat(firstCache.stats().residentModels()).as("the dead engine's cache was emptied").isZero();
+            assertThat(firstCache.stats().residentModels())
+                    .as("the dead engine's cache was emptied")
+                    .isZero();
             Collect after = new Collect();
             runner.run(job("run-2", Role.BASE), next, nextCache, after);
             assertThat(after.reused).containsExactly(false);

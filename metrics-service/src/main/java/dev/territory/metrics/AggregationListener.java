@@ -16,6 +16,9 @@ public interface AggregationListener {
     /** {@code level} is "seed" or "role". */
     void aggregateCompleted(String runId, Role role, String level);
 
+    /** A record of {@code sourceTopic} went to the dead-letter topic; {@code reason} is malformed or invalid. */
+    void deadLettered(String sourceTopic, String reason);
+
     AggregationListener NONE = new AggregationListener() {
         @Override
         public void vectorAccepted(String runId, Role role, int seed) {}
@@ -28,5 +31,8 @@ public interface AggregationListener {
 
         @Override
         public void aggregateCompleted(String runId, Role role, String level) {}
+
+        @Override
+        public void deadLettered(String sourceTopic, String reason) {}
     };
 }

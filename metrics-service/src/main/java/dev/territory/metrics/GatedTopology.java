@@ -1,5 +1,6 @@
 package dev.territory.metrics;
 
+import dev.territory.contracts.DeadLetterHeaders;
 import dev.territory.contracts.EntropyVectorComputed;
 import dev.territory.contracts.EventCodec;
 import dev.territory.contracts.RunRequested;
@@ -15,7 +16,7 @@ import org.apache.kafka.streams.state.Stores;
 import org.jboss.logging.Logger;
 
 /**
- * {@link MetricsTopology} with a gate in front of its seed aggregator (issue 7): a vector that
+ * {@link MetricsTopology} with a gate in front of its seed aggregator: a vector that
  * cannot be counted (unreadable, a payload whose length does not match its shape, a non-finite
  * entropy, a run nobody requested) goes to the dead-letter topic unchanged, with the reason in
  * headers, instead of being dropped with a log line; the partition keeps flowing and the
@@ -24,18 +25,13 @@ import org.jboss.logging.Logger;
  *
  * <pre>
  * entropy.vectors ─▶ vector-gate ─▶ seed-aggregator ─▶ (as MetricsTopology)
- *                        └─ rejected ─▶ dead-letter (headers territory-dlq-reason, -service, -topic, -partition, -offset)
+ *                        └─ rejected ─▶ dead-letter (DeadLetterHeaders: reason, service, topic, partition, offset)
  * runs.requested ─▶ global store known-runs (runId → requested), read by the gate
  * </pre>
  */
 public final class GatedTopology {
 
     public static final String KNOWN_RUNS_STORE = "known-runs";
-    public static final String REASON = "territory-dlq-reason";
-    public static final String SERVICE = "territory-dlq-service";
-    public static final String TOPIC = "territory-dlq-topic";
-    public static final String PARTITION = "territory-dlq-partition";
-    public static final String OFFSET = "territory-dlq-offset";
 
     private static final Logger LOG = Logger.getLogger(GatedTopology.class);
 
@@ -46,28 +42,28 @@ public final class GatedTopology {
      * @param deadLetter where rejected vectors go
      * @param requireKnownRun whether a vector of a run never requested is rejected
      */
-    public static Topology build(MetricsTopology.TopicNames topics, String requests, String deadLetter,
-            boolean requireKnownRun, AggregationListener listener) {
+    public static Topology build(
+            MetricsTopology.TopicNames topics,
+            String requests,
+            String deadLetter,
+            boolean requireKnownRun,
+            AggregationListener listener) {
         var strings = Serdes.String();
         var bytes = Serdes.ByteArray();
         Topology topology = new Topology();
         topology.addGlobalStore(
                 Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(KNOWN_RUNS_STORE), strings, bytes)
                         .withLoggingDisabled(),
-                "requests", strings.deserializer(), bytes.deserializer(), requests, "known-runs-writer",
+                "requests",
+                strings.deserializer(),
+                bytes.deserializer(),
+                requests,
+                "known-runs-writer",
                 KnownRunsWriter::new);
         topology.addSource("vectors", strings.deserializer(), bytes.deserializer(), topics.vectors());
-        topology.addProcessor("vector-gate", () -> new VectorGate(topics.vectors(), requireKnownRun, listener), "vectors");
-        topology.addProcessor("seed-aggregator", () -> new MetricsTopology.SeedAggregator(listener), "vector-gate");
-        topology.addStateStore(MetricsTopology.seedStore(), "seed-aggregator");
-        topology.addSource("seed-metrics", strings.deserializer(), bytes.deserializer(), topics.metrics());
-        topology.addProcessor("role-aggregator", () -> new MetricsTopology.RoleAggregator(listener), "seed-metrics");
-        topology.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(MetricsTopology.ROLE_STORE),
-                strings, bytes), "role-aggregator");
-        topology.addSink("metrics-sink", topics.metrics(), strings.serializer(), bytes.serializer(),
-                "seed-aggregator", "role-aggregator");
-        topology.addSink("failed-sink", topics.failed(), strings.serializer(), bytes.serializer(),
-                "seed-aggregator", "role-aggregator");
+        topology.addProcessor(
+                "vector-gate", () -> new VectorGate(topics.vectors(), requireKnownRun, listener), "vectors");
+        MetricsTopology.addAggregation(topology, topics, listener, "vector-gate");
         topology.addSink("dead-letter-sink", deadLetter, strings.serializer(), bytes.serializer(), "vector-gate");
         return topology;
     }
@@ -121,7 +117,7 @@ public final class GatedTopology {
             try {
                 vector = CheckedVector.decode(record.value());
             } catch (RuntimeException e) {
-                deadLetter(record, e.getMessage());
+                deadLetter(record, e.getMessage(), "malformed");
                 return;
             }
             String reason = problem(record.key(), vector.vector(), vector.entropies());
@@ -129,22 +125,23 @@ public final class GatedTopology {
                 context.forward(record.withValue(vector), "seed-aggregator");
                 return;
             }
-            deadLetter(record, reason);
+            deadLetter(record, reason, "invalid");
         }
 
-        private void deadLetter(Record<String, byte[]> record, String reason) {
+        private void deadLetter(Record<String, byte[]> record, String reason, String kind) {
             String runId = EventCodec.runIdOf(record.value()).orElse("?");
             LOG.warnf("dead-lettered a vector (run %s, key %s): %s", runId, record.key(), reason);
             listener.vectorRejected(runId, reason);
             Headers headers = record.headers();
-            headers.add(REASON, utf8(reason));
-            headers.add(SERVICE, utf8(MetricsTopology.SERVICE));
-            headers.add(TOPIC, utf8(sourceTopic));
+            headers.add(DeadLetterHeaders.REASON, utf8(reason));
+            headers.add(DeadLetterHeaders.SERVICE, utf8(MetricsTopology.SERVICE));
+            headers.add(DeadLetterHeaders.TOPIC, utf8(sourceTopic));
             context.recordMetadata().ifPresent(m -> {
-                headers.add(PARTITION, utf8(Integer.toString(m.partition())));
-                headers.add(OFFSET, utf8(Long.toString(m.offset())));
+                headers.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(m.partition())));
+                headers.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(m.offset())));
             });
             context.forward(record.withHeaders(headers), "dead-letter-sink");
+            listener.deadLettered(sourceTopic, kind);
         }
 
         /** Why the decoded vector cannot be counted, or null. */

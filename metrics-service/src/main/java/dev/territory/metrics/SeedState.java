@@ -24,17 +24,28 @@ record SeedState(
         boolean emitted) {
 
     static SeedState first(EntropyVectorComputed v) {
-        return new SeedState(v.runId(), v.role(), v.seed(), v.seeds(), v.promptCount(),
-                new ModelShape(v.modelType(), v.numLayers(), v.numHeads(), v.numKvHeads()), v.dtype(), v.protocol(),
-                v.engineVersion(), 0, false);
+        return new SeedState(
+                v.runId(),
+                v.role(),
+                v.seed(),
+                v.seeds(),
+                v.promptCount(),
+                new ModelShape(v.modelType(), v.numLayers(), v.numHeads(), v.numKvHeads()),
+                v.dtype(),
+                v.protocol(),
+                v.engineVersion(),
+                0,
+                false);
     }
 
     SeedState plusOne() {
-        return new SeedState(runId, role, seed, seeds, promptCount, shape, dtype, protocol, engineVersion, received + 1, false);
+        return new SeedState(
+                runId, role, seed, seeds, promptCount, shape, dtype, protocol, engineVersion, received + 1, false);
     }
 
     SeedState completed() {
-        return new SeedState(runId, role, seed, seeds, promptCount, shape, dtype, protocol, engineVersion, received, true);
+        return new SeedState(
+                runId, role, seed, seeds, promptCount, shape, dtype, protocol, engineVersion, received, true);
     }
 
     /** Why {@code v} does not belong to this aggregate, or null when it does. */
@@ -45,9 +56,12 @@ record SeedState(
         if (!v.seeds().equals(seeds)) {
             return "seeds " + v.seeds() + " differ from " + seeds + " of the earlier vectors";
         }
-        if (v.numLayers() != shape.numLayers() || v.numHeads() != shape.numHeads() || v.numKvHeads() != shape.numKvHeads()) {
+        if (v.numLayers() != shape.numLayers()
+                || v.numHeads() != shape.numHeads()
+                || v.numKvHeads() != shape.numKvHeads()) {
             return "shape " + v.numLayers() + "x" + v.numHeads() + " (kv " + v.numKvHeads() + ") differs from "
-                    + shape.numLayers() + "x" + shape.numHeads() + " (kv " + shape.numKvHeads() + ") of the earlier vectors";
+                    + shape.numLayers() + "x" + shape.numHeads() + " (kv " + shape.numKvHeads()
+                    + ") of the earlier vectors";
         }
         return null;
     }

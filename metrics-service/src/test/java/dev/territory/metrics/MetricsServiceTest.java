@@ -30,24 +30,35 @@ import org.junit.jupiter.api.Test;
 
 /** The packaged wiring: configuration, topic names, the Streams app, health and Micrometer names. */
 @QuarkusTest
-@QuarkusTestResource(value = KafkaResource.class, initArgs = @ResourceArg(name = "kafka-streams.state.dir", value = "metrics-state"))
+@QuarkusTestResource(
+        value = KafkaResource.class,
+        initArgs = @ResourceArg(name = "kafka-streams.state.dir", value = "metrics-state"))
 class MetricsServiceTest {
 
     @Test
     void vectorsOnTheConfiguredTopicBecomeMetricsAndCounters() {
         String runId = "svc-" + UUID.randomUUID();
-        try (var producer = new KafkaProducer<String, byte[]>(Map.of("bootstrap.servers", TestKafka.bootstrapServers()),
-                new StringSerializer(), new ByteArraySerializer())) {
+        try (var producer = new KafkaProducer<String, byte[]>(
+                Map.of("bootstrap.servers", TestKafka.bootstrapServers()),
+                new StringSerializer(),
+                new ByteArraySerializer())) {
             for (EntropyVectorComputed v : ReferenceFixture.vectors(runId)) {
                 producer.send(new ProducerRecord<>(Topics.ENTROPY_VECTORS, v.key(), EventCodec.encode(v)));
             }
         }
         List<RoleMetricsComputed> roles = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<String, byte[]>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestKafka.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "test-" + runId,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (var consumer = new KafkaConsumer<String, byte[]>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        TestKafka.bootstrapServers(),
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "test-" + runId,
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest",
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed"),
+                new StringDeserializer(),
+                new ByteArrayDeserializer())) {
             consumer.subscribe(List.of(Topics.METRICS_COMPUTED));
             long deadline = System.currentTimeMillis() + 90_000;
             while (roles.size() < 2 && System.currentTimeMillis() < deadline) {
@@ -60,7 +71,9 @@ class MetricsServiceTest {
         }
         assertThat(roles).hasSize(2);
         given().get("/q/health/ready").then().statusCode(200);
-        given().get("/q/metrics").then().statusCode(200)
+        given().get("/q/metrics")
+                .then()
+                .statusCode(200)
                 .body(containsString("territory_vectors_consumed_total{outcome=\"new\"}"))
                 .body(containsString("territory_aggregates_completed_total{level=\"role\"}"));
     }

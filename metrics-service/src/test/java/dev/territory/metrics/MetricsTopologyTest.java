@@ -9,10 +9,15 @@ import dev.territory.contracts.EventCodec;
 import dev.territory.contracts.Keys;
 import dev.territory.contracts.Role;
 import dev.territory.contracts.RoleMetricsComputed;
+import dev.territory.contracts.RunStatisticsComputed;
 import dev.territory.contracts.SeedMetricsComputed;
 import dev.territory.contracts.TerritoryEvent;
 import dev.territory.kafka.local.LocalKafka;
 import dev.territory.kafka.test.TestKafka;
+import dev.territory.statistics.MetricsJson;
+import dev.territory.statistics.PromptReductions;
+import dev.territory.statistics.StatisticsBlock;
+import dev.territory.statistics.Uncertainty;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,8 +63,10 @@ class MetricsTopologyTest {
     static void broker() {
         bootstrapServers = TestKafka.bootstrapServers();
         LocalKafka.ensureTopics(bootstrapServers, Map.of(TOPICS.vectors(), 4, TOPICS.metrics(), 1, TOPICS.failed(), 1));
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.LINGER_MS_CONFIG, 5), new StringSerializer(), new ByteArraySerializer());
+        producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers, ProducerConfig.LINGER_MS_CONFIG, 5),
+                new StringSerializer(),
+                new ByteArraySerializer());
     }
 
     @AfterAll
@@ -143,8 +150,8 @@ class MetricsTopologyTest {
         return awaitCount(runId, e -> e instanceof RoleMetricsComputed, 2);
     }
 
-    private static List<TerritoryEvent> awaitCount(String runId, java.util.function.Predicate<TerritoryEvent> what, int n)
-            throws InterruptedException {
+    private static List<TerritoryEvent> awaitCount(
+            String runId, java.util.function.Predicate<TerritoryEvent> what, int n) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 60_000;
         List<TerritoryEvent> events = List.of();
         while (System.currentTimeMillis() < deadline) {
@@ -160,11 +167,17 @@ class MetricsTopologyTest {
     /** Everything committed on the metrics topic for this run (read_committed: what a consumer of the service sees). */
     private static List<TerritoryEvent> readAll(String runId) {
         List<TerritoryEvent> out = new ArrayList<>();
-        try (var consumer = new KafkaConsumer<String, byte[]>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"), new StringDeserializer(), new ByteArrayDeserializer())) {
+        try (var consumer = new KafkaConsumer<String, byte[]>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed"),
+                new StringDeserializer(),
+                new ByteArrayDeserializer())) {
             var partitions = consumer.partitionsFor(TOPICS.metrics()).stream()
-                    .map(i -> new org.apache.kafka.common.TopicPartition(i.topic(), i.partition())).toList();
+                    .map(i -> new org.apache.kafka.common.TopicPartition(i.topic(), i.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -182,11 +195,15 @@ class MetricsTopologyTest {
     private static void assertMatchesReference(List<TerritoryEvent> events) {
         List<Integer> seeds = ReferenceFixture.seeds();
         for (Role role : Role.values()) {
-            List<SeedMetricsComputed> perSeed = events.stream().filter(e -> e instanceof SeedMetricsComputed s && s.role() == role)
-                    .map(SeedMetricsComputed.class::cast).toList();
+            List<SeedMetricsComputed> perSeed = events.stream()
+                    .filter(e -> e instanceof SeedMetricsComputed s && s.role() == role)
+                    .map(SeedMetricsComputed.class::cast)
+                    .toList();
             assertThat(perSeed).extracting(SeedMetricsComputed::seed).containsExactlyInAnyOrderElementsOf(seeds);
-            List<RoleMetricsComputed> perRole = events.stream().filter(e -> e instanceof RoleMetricsComputed r && r.role() == role)
-                    .map(RoleMetricsComputed.class::cast).toList();
+            List<RoleMetricsComputed> perRole = events.stream()
+                    .filter(e -> e instanceof RoleMetricsComputed r && r.role() == role)
+                    .map(RoleMetricsComputed.class::cast)
+                    .toList();
             assertThat(perRole).hasSize(1);
             RoleMetricsComputed r = perRole.get(0);
             assertThat(r.shape().numKvHeads()).isEqualTo(2);
@@ -201,11 +218,76 @@ class MetricsTopologyTest {
                 });
             }
             for (SeedMetricsComputed s : perSeed) {
-                JsonNode expectedSeed = ReferenceFixture.REFERENCE.get(role.id()).get("seeds").get(seeds.indexOf(s.seed()));
-                assertThat(s.metrics().get("specialization").get("specialization_index").asDouble())
-                        .isCloseTo(expectedSeed.get("specialization").get("specialization_index").asDouble(), within(TOL));
+                JsonNode expectedSeed =
+                        ReferenceFixture.REFERENCE.get(role.id()).get("seeds").get(seeds.indexOf(s.seed()));
+                assertThat(s.metrics()
+                                .get("specialization")
+                                .get("specialization_index")
+                                .asDouble())
+                        .isCloseTo(
+                                expectedSeed
+                                        .get("specialization")
+                                        .get("specialization_index")
+                                        .asDouble(),
+                                within(TOL));
             }
             assertThat(Keys.runRole(r.runId(), role)).endsWith("/" + role.id());
         }
+        assertStatisticsAreTheCores(events);
+    }
+
+    /**
+     * One RunStatisticsComputed, whose block is what the statistics core computes in process from the same
+     * vectors (the first seed of both models, widened to double) and the over-seeds metrics: the service adds nothing.
+     */
+    private static void assertStatisticsAreTheCores(List<TerritoryEvent> events) {
+        List<RunStatisticsComputed> statistics = events.stream()
+                .filter(RunStatisticsComputed.class::isInstance)
+                .map(RunStatisticsComputed.class::cast)
+                .toList();
+        assertThat(statistics).hasSize(1);
+        String runId = statistics.get(0).runId();
+        List<PromptReductions> prompts = new ArrayList<>();
+        for (EntropyVectorComputed v : ReferenceFixture.vectors(runId)) {
+            if (v.seed() == ReferenceFixture.seeds().get(0)) {
+                float[][] f = v.entropyMatrix();
+                double[][] d = new double[f.length][f[0].length];
+                for (int l = 0; l < f.length; l++) {
+                    for (int h = 0; h < f[l].length; h++) {
+                        d[l][h] = f[l][h];
+                    }
+                }
+                prompts.add(new PromptReductions(
+                        v.role().id(), v.seed(), v.promptIndex(), d, null, null, null, v.tokenCount()));
+            }
+        }
+        RoleMetricsComputed base = events.stream()
+                .filter(e -> e instanceof RoleMetricsComputed r && r.role() == Role.BASE)
+                .map(RoleMetricsComputed.class::cast)
+                .findFirst()
+                .orElseThrow();
+        RoleMetricsComputed instruct = events.stream()
+                .filter(e -> e instanceof RoleMetricsComputed r && r.role() == Role.INSTRUCT)
+                .map(RoleMetricsComputed.class::cast)
+                .findFirst()
+                .orElseThrow();
+        StatisticsBlock expected = StatisticsBlock.compute(
+                new StatisticsBlock.Run(ReferenceFixture.seeds(), "e11-v3", 2),
+                MetricsJson.readRoleDocument(base.metrics()),
+                MetricsJson.readRoleDocument(instruct.metrics()),
+                prompts,
+                Uncertainty.Options.defaults());
+        JsonNode sent = statistics.get(0).statistics();
+        assertThat(sent.get("uncertainty").asText())
+                .startsWith("computed on the per-prompt entropies of seed "
+                        + ReferenceFixture.seeds().get(0));
+        assertThat(sent)
+                .isEqualTo(EventCodec.decode(
+                                EventCodec.encode(
+                                        RunStatisticsComputed.of(runId, expected.json(), expected.uncertaintyJson())),
+                                RunStatisticsComputed.class)
+                        .statistics());
+        assertThat(sent.at("/verdict_uncertainty/code").asText())
+                .isEqualTo(ReferenceFixture.REFERENCE.get("verdict").get("code").asText());
     }
 }

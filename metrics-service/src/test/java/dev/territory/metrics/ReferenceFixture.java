@@ -23,7 +23,10 @@ final class ReferenceFixture {
 
     private static JsonNode load() {
         try {
-            return new ObjectMapper().readTree(repoRoot().resolve("testdata/fixtures/reference/llama3-gqa.float32.json").toFile());
+            return new ObjectMapper()
+                    .readTree(repoRoot()
+                            .resolve("testdata/fixtures/reference/llama3-gqa.float32.json")
+                            .toFile());
         } catch (IOException e) {
             throw new IllegalStateException("cannot read the GQA reference fixture", e);
         }
@@ -56,8 +59,20 @@ final class ReferenceFixture {
                     for (JsonNode m : roleNode.get("tokens").get(p).get("attention_mask")) {
                         tokens += m.asInt();
                     }
-                    out.add(EntropyVectorComputed.of(runId, role, seeds.get(k), seeds, p, prompts.size(), tokens, "llama",
-                            kv, "float32", "e11-v3", "test", e));
+                    out.add(EntropyVectorComputed.of(
+                            runId,
+                            role,
+                            seeds.get(k),
+                            seeds,
+                            p,
+                            prompts.size(),
+                            tokens,
+                            "llama",
+                            kv,
+                            "float32",
+                            "e11-v3",
+                            "test",
+                            e));
                 }
             }
         }

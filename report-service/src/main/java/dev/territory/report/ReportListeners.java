@@ -1,7 +1,6 @@
 package dev.territory.report;
 
 import dev.territory.contracts.Channels;
-import dev.territory.contracts.EntropyVectorComputed;
 import dev.territory.contracts.EventCodec;
 import dev.territory.contracts.ModelLoaded;
 import dev.territory.contracts.RoleMetricsComputed;
@@ -9,9 +8,13 @@ import dev.territory.contracts.RunCompleted;
 import dev.territory.contracts.RunFailed;
 import dev.territory.contracts.RunProgress;
 import dev.territory.contracts.RunRequested;
+import dev.territory.contracts.RunStatisticsComputed;
+import dev.territory.contracts.SeedMetricsComputed;
 import dev.territory.contracts.TerritoryEvent;
+import dev.territory.kafka.messaging.AckedSends;
+import dev.territory.report.config.ReportConfig;
+import dev.territory.report.listener.ListenerGuard;
 import dev.territory.report.telemetry.ReportMetrics;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
@@ -22,22 +25,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jboss.logging.Logger;
 
 /**
  * Follows every run through its events and, once both models' over-seeds metrics and
- * descriptions are in, writes the report and emits {@link RunCompleted}. Each handler is
+ * descriptions and the run's statistics are in, writes the report and emits {@link RunCompleted}. Each handler is
  * idempotent (a repeated event changes nothing; a completed run is not rebuilt), and a message is
  * acknowledged only after the store wrote the change, so a restart replays what was not kept.
  */
 @ApplicationScoped
 public class ReportListeners {
 
-    static final String SERVICE = "report-service";
+    public static final String SERVICE = "report-service";
     private static final Logger LOG = Logger.getLogger(ReportListeners.class);
 
     @Inject
@@ -48,9 +51,6 @@ public class ReportListeners {
 
     @Inject
     ReportConfig config;
-
-    @Inject
-    MeterRegistry registry;
 
     @Inject
     ReportMetrics metrics;
@@ -76,10 +76,13 @@ public class ReportListeners {
     }
 
     void onRequest(byte[] payload) {
-        decode(payload, GATED_ELSEWHERE).filter(RunRequested.class::isInstance).map(RunRequested.class::cast).ifPresent(r -> {
-            store.recordRequest(r);
-            tryComplete(r.runId());
-        });
+        decode(payload, GATED_ELSEWHERE)
+                .filter(RunRequested.class::isInstance)
+                .map(RunRequested.class::cast)
+                .ifPresent(r -> {
+                    store.recordRequest(r);
+                    tryComplete(r.runId());
+                });
     }
 
     @Incoming(Channels.PROGRESS_IN)
@@ -106,38 +109,17 @@ public class ReportListeners {
     }
 
     void onMetrics(byte[] payload) {
-        decode(payload, DEAD_LETTER).filter(RoleMetricsComputed.class::isInstance).map(RoleMetricsComputed.class::cast).ifPresent(m -> {
-            store.recordRoleMetrics(m);
-            tryComplete(m.runId());
-        });
-    }
-
-    /** Per-prompt entropy vectors (topic territory.entropy.vectors): the first seed's feed the report's uncertainty. */
-    static final String ENTROPIES_IN = "entropies-in";
-
-    @Incoming(ENTROPIES_IN)
-    @Blocking
-    public void onEntropies(ConsumerRecord<String, byte[]> record) {
-        guard.handle(ENTROPIES_IN, record, this::onEntropies);
-    }
-
-    void onEntropies(byte[] payload) {
-        decode(payload, GATED_ELSEWHERE).filter(EntropyVectorComputed.class::isInstance).map(EntropyVectorComputed.class::cast)
-                .ifPresent(this::keepVector);
-    }
-
-    private synchronized void keepVector(EntropyVectorComputed v) {
-        RunState s = store.get(v.runId()).orElse(null);
-        if (s != null && s.finished()) {
-            return; // replayed vectors of a finished run
-        }
-        try {
-            if (ReportBuilder.keepVector(store.runDir(v.runId()), v)) {
-                tryComplete(v.runId());
+        decode(payload, DEAD_LETTER).ifPresent(e -> {
+            if (e instanceof RoleMetricsComputed m) {
+                store.recordRoleMetrics(m);
+                tryComplete(m.runId());
+            } else if (e instanceof SeedMetricsComputed sm) {
+                store.recordSeedMetrics(sm);
+            } else if (e instanceof RunStatisticsComputed st) {
+                store.recordStatistics(st);
+                tryComplete(st.runId());
             }
-        } catch (java.io.IOException | IllegalArgumentException e) {
-            LOG.warnf("run %s: entropy vector not kept: %s", v.runId(), e.getMessage());
-        }
+        });
     }
 
     @Incoming(Channels.FAILED_IN)
@@ -147,12 +129,14 @@ public class ReportListeners {
     }
 
     void onFailed(byte[] payload) {
-        decode(payload, DEAD_LETTER).filter(RunFailed.class::isInstance).map(RunFailed.class::cast).ifPresent(f -> {
-            RunState s = store.markFailed(f.runId(), f.service() + ": " + f.reason());
-            registry.counter("territory.report.runs", "state", "failed").increment();
-            metrics.runFailed(f.runId());
-            LOG.infof("run %s failed: %s", f.runId(), s.failure());
-        });
+        decode(payload, DEAD_LETTER)
+                .filter(RunFailed.class::isInstance)
+                .map(RunFailed.class::cast)
+                .ifPresent(f -> {
+                    RunState s = store.markFailed(f.runId(), f.service() + ": " + f.reason());
+                    metrics.runFailed(f.runId());
+                    LOG.infof("run %s failed: %s", f.runId(), s.failure());
+                });
     }
 
     private synchronized void tryComplete(String runId) {
@@ -161,19 +145,23 @@ public class ReportListeners {
             return;
         }
         try {
-            boolean waiting = config.awaitVectors()
-                    ? ReportBuilder.vectorsMissing(store.runDir(runId), s.request().prompts().resolve().size())
-                    : ReportBuilder.vectorsPending(store.runDir(runId));
-            if (waiting) {
-                return; // the first seed's vectors are still arriving: the next one completes the run
-            }
             ReportBuilder.Built built = ReportBuilder.build(s, store.runDir(runId), this::completedRunDir);
             store.markCompleted(runId, built.line(), built.architectureInvariant(), built.files());
-            registry.counter("territory.report.runs", "state", "completed").increment();
-            metrics.runCompleted(runId, s.request() == null ? null : Duration.between(s.request().occurredAt(), Instant.now()), null);
+            metrics.runCompleted(
+                    runId,
+                    s.request() == null ? null : Duration.between(s.request().occurredAt(), Instant.now()),
+                    null);
             LOG.infof("run %s completed: %s", runId, built.line());
-            send(completed, runId, RunCompleted.of(runId, built.verdict(), built.architectureInvariant(),
-                    "/runs/" + runId + "/files/results.json", built.files())).join();
+            send(
+                            completed,
+                            runId,
+                            RunCompleted.of(
+                                    runId,
+                                    built.verdict(),
+                                    built.architectureInvariant(),
+                                    "/runs/" + runId + "/files/results.json",
+                                    built.files()))
+                    .join();
         } catch (Exception e) {
             LOG.errorf(e, "run %s: report failed", runId);
             String reason = "report: " + e.getMessage();
@@ -183,15 +171,18 @@ public class ReportListeners {
     }
 
     private Optional<Path> completedRunDir(String runId) {
-        return store.get(runId).filter(r -> RunState.COMPLETED.equals(r.status())).map(r -> store.runDir(runId));
+        return store.get(runId)
+                .filter(r -> RunState.COMPLETED.equals(r.status()))
+                .map(r -> store.runDir(runId));
     }
 
     /**
-     * Unreadable requests and vectors are dead-lettered by the service that gates them (inference,
-     * metrics); this service skips them. Unreadable progress, metrics and failure events are
+     * Unreadable requests are dead-lettered by the service that gates them (inference); this service
+     * skips them. Unreadable progress, metrics and failure events are
      * dead-lettered here ({@link ListenerGuard}).
      */
     private static final boolean GATED_ELSEWHERE = false;
+
     private static final boolean DEAD_LETTER = true;
 
     private static Optional<TerritoryEvent> decode(byte[] payload, boolean deadLetter) {

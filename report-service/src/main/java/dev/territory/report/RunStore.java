@@ -8,6 +8,8 @@ import dev.territory.contracts.RoleMetricsComputed;
 import dev.territory.contracts.RunProgress;
 import dev.territory.contracts.RunRequestValidator;
 import dev.territory.contracts.RunRequested;
+import dev.territory.contracts.RunStatisticsComputed;
+import dev.territory.contracts.SeedMetricsComputed;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -67,10 +69,6 @@ public class RunStore {
         LOG.infof("%d runs in %s", runs.size(), root);
     }
 
-    public Path root() {
-        return root;
-    }
-
     /** All runs, most recently updated first. */
     public synchronized List<RunState> list() {
         List<RunState> out = new ArrayList<>();
@@ -81,12 +79,6 @@ public class RunStore {
 
     public synchronized Optional<RunState> get(String runId) {
         return Optional.ofNullable(runs.get(runId)).map(RunStore::copy);
-    }
-
-    /** role → seed → prompts done/expected. */
-    public synchronized Map<String, Map<String, RunState.Progress>> progress(String runId) {
-        RunState s = runs.get(runId);
-        return s == null ? Map.of() : s.progressByModel();
     }
 
     /** The run's directory; the run id is checked first, so no id can name a path outside the results directory. */
@@ -112,8 +104,13 @@ public class RunStore {
         if (s.request() != null) {
             return s;
         }
-        return put(s.with(s.finished() ? s.status() : s.status(), request, s.verdict(), s.architectureInvariant(),
-                s.failure(), s.files()));
+        return put(s.with(
+                s.finished() ? s.status() : s.status(),
+                request,
+                s.verdict(),
+                s.architectureInvariant(),
+                s.failure(),
+                s.files()));
     }
 
     synchronized RunState recordProgress(RunProgress p) {
@@ -121,7 +118,11 @@ public class RunStore {
         if (p.role() != null && p.seed() != null) {
             RunState.Progress old = s.progress().get(p.role().id() + "/" + p.seed());
             if (old == null || p.done() >= old.done()) {
-                s.progress().put(p.role().id() + "/" + p.seed(), new RunState.Progress(p.done(), p.total(), p.stage().name()));
+                s.progress()
+                        .put(
+                                p.role().id() + "/" + p.seed(),
+                                new RunState.Progress(
+                                        p.done(), p.total(), p.stage().name()));
             }
         }
         return put(running(s));
@@ -139,6 +140,20 @@ public class RunStore {
         return put(running(s));
     }
 
+    /** Keeps the first seed's event of a role (the one carrying the prompts' vectors); the other seeds' are not kept. */
+    synchronized RunState recordSeedMetrics(SeedMetricsComputed metrics) {
+        RunState s = state(metrics.runId());
+        if (!metrics.prompts().isEmpty()) {
+            s.firstSeedMetrics().putIfAbsent(metrics.role().id(), metrics);
+        }
+        return put(running(s));
+    }
+
+    synchronized RunState recordStatistics(RunStatisticsComputed statistics) {
+        RunState s = state(statistics.runId());
+        return s.statistics() != null ? s : put(running(s).withStatistics(statistics));
+    }
+
     synchronized RunState markFailed(String runId, String reason) {
         RunState s = state(runId);
         if (s.finished()) {
@@ -153,7 +168,8 @@ public class RunStore {
     }
 
     private static RunState running(RunState s) {
-        return s.finished() || RunState.RUNNING.equals(s.status()) ? s
+        return s.finished() || RunState.RUNNING.equals(s.status())
+                ? s
                 : s.with(RunState.RUNNING, s.request(), s.verdict(), s.architectureInvariant(), s.failure(), s.files());
     }
 
@@ -169,7 +185,11 @@ public class RunStore {
             Path tmp = dir.resolve(STATE_FILE + ".tmp");
             JSON.writerWithDefaultPrettyPrinter().writeValue(tmp.toFile(), s);
             try {
-                Files.move(tmp, dir.resolve(STATE_FILE), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                Files.move(
+                        tmp,
+                        dir.resolve(STATE_FILE),
+                        StandardCopyOption.REPLACE_EXISTING,
+                        StandardCopyOption.ATOMIC_MOVE);
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, dir.resolve(STATE_FILE), StandardCopyOption.REPLACE_EXISTING);
             }

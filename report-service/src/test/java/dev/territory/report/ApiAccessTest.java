@@ -19,12 +19,14 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 7, access: keys from a mounted file (role:key per line), reading authenticated by
+ * Access: keys from a mounted file (role:key per line), reading authenticated by
  * configuration. 401 without or with a wrong key, 403 for a read key that tries to write, 202 for a
  * write key; submit produces a RunRequested the service then follows; cancel fails the run.
  */
 @QuarkusTest
-@QuarkusTestResource(value = KafkaResource.class, initArgs = @ResourceArg(name = "territory.report.results-dir", value = "report-results"))
+@QuarkusTestResource(
+        value = KafkaResource.class,
+        initArgs = @ResourceArg(name = "territory.report.results-dir", value = "report-results"))
 @TestProfile(ApiAccessTest.KeysFromFile.class)
 class ApiAccessTest {
 
@@ -37,8 +39,11 @@ class ApiAccessTest {
             try {
                 Path file = Files.createTempFile("api-keys", ".txt");
                 Files.writeString(file, "# mounted secret\nwrite:" + WRITE_KEY + "\nread:" + READ_KEY + "\n");
-                return Map.of("territory.report.auth.api-keys-file", file.toString(),
-                        "territory.report.auth.read", "authenticated");
+                return Map.of(
+                        "territory.report.auth.api-keys-file",
+                        file.toString(),
+                        "territory.report.auth.read",
+                        "authenticated");
             } catch (java.io.IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -57,7 +62,10 @@ class ApiAccessTest {
     @Test
     void readingNeedsAKeyWhenConfigured() {
         given().get("/api/runs").then().statusCode(401).header("WWW-Authenticate", containsString("X-Api-Key"));
-        given().header("X-Api-Key", "not-a-key-of-this-service").get("/api/runs").then().statusCode(401);
+        given().header("X-Api-Key", "not-a-key-of-this-service")
+                .get("/api/runs")
+                .then()
+                .statusCode(401);
         given().header("X-Api-Key", READ_KEY).get("/api/runs").then().statusCode(200);
         given().get("/q/health/ready").then().statusCode(200); // probes stay open
     }
@@ -65,35 +73,74 @@ class ApiAccessTest {
     @Test
     void writingNeedsAWriteKey() throws Exception {
         String runId = "api-" + UUID.randomUUID().toString().substring(0, 8);
-        given().contentType("application/json").body(body(runId)).post("/api/runs").then().statusCode(401)
+        given().contentType("application/json")
+                .body(body(runId))
+                .post("/api/runs")
+                .then()
+                .statusCode(401)
                 .body("error", equalTo("missing X-Api-Key header"));
-        given().header("X-Api-Key", WRITE_KEY + "x").contentType("application/json").body(body(runId)).post("/api/runs")
-                .then().statusCode(401).body("error", equalTo("unknown API key"));
-        given().header("X-Api-Key", READ_KEY).contentType("application/json").body(body(runId)).post("/api/runs")
-                .then().statusCode(403);
-        given().header("X-Api-Key", READ_KEY).post("/api/runs/" + runId + "/cancel").then().statusCode(403);
+        given().header("X-Api-Key", WRITE_KEY + "x")
+                .contentType("application/json")
+                .body(body(runId))
+                .post("/api/runs")
+                .then()
+                .statusCode(401)
+                .body("error", equalTo("unknown API key"));
+        given().header("X-Api-Key", READ_KEY)
+                .contentType("application/json")
+                .body(body(runId))
+                .post("/api/runs")
+                .then()
+                .statusCode(403);
+        given().header("X-Api-Key", READ_KEY)
+                .post("/api/runs/" + runId + "/cancel")
+                .then()
+                .statusCode(403);
         given().post("/api/runs/" + runId + "/cancel").then().statusCode(401);
-        assertThat(store.get(runId)).as("nothing submitted by the refused calls").isEmpty();
+        assertThat(store.get(runId))
+                .as("nothing submitted by the refused calls")
+                .isEmpty();
 
-        given().header("X-Api-Key", WRITE_KEY).contentType("application/json").body("{\"runId\":\"x\",\"seeds\":[]}")
-                .post("/api/runs").then().statusCode(400);
-        given().header("X-Api-Key", WRITE_KEY).contentType("application/json").body(body(runId)).post("/api/runs")
-                .then().statusCode(202).body("runId", equalTo(runId)).header("Location", "/api/runs/" + runId);
+        given().header("X-Api-Key", WRITE_KEY)
+                .contentType("application/json")
+                .body("{\"runId\":\"x\",\"seeds\":[]}")
+                .post("/api/runs")
+                .then()
+                .statusCode(400);
+        given().header("X-Api-Key", WRITE_KEY)
+                .contentType("application/json")
+                .body(body(runId))
+                .post("/api/runs")
+                .then()
+                .statusCode(202)
+                .body("runId", equalTo(runId))
+                .header("Location", "/api/runs/" + runId);
         awaitStatus(runId, "PENDING");
 
-        given().header("X-Api-Key", WRITE_KEY).post("/api/runs/no-such-run/cancel").then().statusCode(404);
-        given().header("X-Api-Key", WRITE_KEY).post("/api/runs/" + runId + "/cancel").then().statusCode(202)
+        given().header("X-Api-Key", WRITE_KEY)
+                .post("/api/runs/no-such-run/cancel")
+                .then()
+                .statusCode(404);
+        given().header("X-Api-Key", WRITE_KEY)
+                .post("/api/runs/" + runId + "/cancel")
+                .then()
+                .statusCode(202)
                 .body("status", equalTo("CANCEL_REQUESTED"));
         awaitStatus(runId, "FAILED");
         assertThat(store.get(runId).orElseThrow().failure()).startsWith("report-service: cancelled by write-key-");
         assertThat(store.get(runId).orElseThrow().failure()).doesNotContain(WRITE_KEY);
-        given().header("X-Api-Key", WRITE_KEY).post("/api/runs/" + runId + "/cancel").then().statusCode(409);
+        given().header("X-Api-Key", WRITE_KEY)
+                .post("/api/runs/" + runId + "/cancel")
+                .then()
+                .statusCode(409);
     }
 
     private void awaitStatus(String runId, String status) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 30_000;
         while (System.currentTimeMillis() < deadline) {
-            if (store.get(runId).filter(s -> status.equals(s.status()) && s.request() != null).isPresent()) {
+            if (store.get(runId)
+                    .filter(s -> status.equals(s.status()) && s.request() != null)
+                    .isPresent()) {
                 return;
             }
             Thread.sleep(100);

@@ -3,6 +3,7 @@ package dev.territory.report;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.territory.contracts.DeadLetterHeaders;
 import dev.territory.contracts.EventCodec;
 import dev.territory.contracts.ModelRef;
 import dev.territory.contracts.RunFailed;
@@ -10,6 +11,7 @@ import dev.territory.contracts.RunRequested;
 import dev.territory.contracts.Topics;
 import dev.territory.kafka.test.KafkaResource;
 import dev.territory.kafka.test.TestKafka;
+import dev.territory.report.config.ReportConfig;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -33,12 +35,14 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 
 /**
- * Issue 7: an exception in a listener no longer stops its channel. Bad records go to the
+ * An exception in a listener does not stop its channel. Bad records go to the
  * dead-letter topic with the reason in headers, a transient error is retried, a persistent one is
  * dead-lettered once the retries are spent, and the channel keeps flowing (readiness UP throughout).
  */
 @QuarkusTest
-@QuarkusTestResource(value = KafkaResource.class, initArgs = @ResourceArg(name = "territory.report.results-dir", value = "report-results"))
+@QuarkusTestResource(
+        value = KafkaResource.class,
+        initArgs = @ResourceArg(name = "territory.report.results-dir", value = "report-results"))
 class ListenerResilienceTest {
 
     @Inject
@@ -66,10 +70,15 @@ class ListenerResilienceTest {
             long deadline = System.nanoTime() + wait.toNanos();
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    String service = header(r, "territory-dlq-service");
+                    String service = header(r, DeadLetterHeaders.SERVICE);
                     if (key.equals(r.key()) && "report-service".equals(service)) {
-                        return Map.of("reason", header(r, "territory-dlq-reason"), "topic", header(r, "territory-dlq-topic"),
-                                "offset", header(r, "territory-dlq-offset"));
+                        return Map.of(
+                                "reason",
+                                header(r, DeadLetterHeaders.REASON),
+                                "topic",
+                                header(r, DeadLetterHeaders.TOPIC),
+                                "offset",
+                                header(r, DeadLetterHeaders.OFFSET));
                     }
                 }
             }
@@ -119,7 +128,9 @@ class ListenerResilienceTest {
             Thread.sleep(100);
         }
         assertThat(blocker.resolve(RunStore.STATE_FILE)).isRegularFile();
-        assertThat(store.get(runId).orElseThrow().request()).as("request kept on a retry").isNotNull();
+        assertThat(store.get(runId).orElseThrow().request())
+                .as("request kept on a retry")
+                .isNotNull();
         assertThat(deadLetter(runId, Duration.ofSeconds(2))).isNull();
         assertReady();
     }
@@ -159,6 +170,7 @@ class ListenerResilienceTest {
             }
             Thread.sleep(100);
         }
-        throw new AssertionError("run " + runId + " not " + statusRegex + " within " + wait + " (status " + status + ")");
+        throw new AssertionError(
+                "run " + runId + " not " + statusRegex + " within " + wait + " (status " + status + ")");
     }
 }

@@ -58,48 +58,85 @@ public class InferenceMetrics {
     private final LinkedHashMap<String, Map<String, Progress>> runs = new LinkedHashMap<>();
 
     @Inject
-    public InferenceMetrics(MeterRegistry registry,
+    public InferenceMetrics(
+            MeterRegistry registry,
             @ConfigProperty(name = "territory.telemetry.max-runs", defaultValue = "50") int maxRuns) {
         if (maxRuns < 1) {
             throw new IllegalArgumentException("territory.telemetry.max-runs must be >= 1, got " + maxRuns);
         }
         this.registry = registry;
         this.maxRuns = maxRuns;
-        this.runsRequested = Counter.builder("territory.runs").tag("state", "requested")
-                .description("Runs by the state they entered; requested: RunRequested consumed").register(registry);
+        this.runsRequested = Counter.builder("territory.runs")
+                .tag("state", "requested")
+                .description("Runs by the state they entered; requested: RunRequested consumed")
+                .register(registry);
         for (Role role : Role.values()) {
-            forwardPass.put(role, Timer.builder("territory.forward.pass").tag("role", role.id())
-                    .description("One prompt's forward pass including the per-head entropy reduction")
-                    .publishPercentileHistogram()
-                    .minimumExpectedValue(Duration.ofMillis(1)).maximumExpectedValue(Duration.ofMinutes(5))
-                    .register(registry));
-            forwardTokens.put(role, Counter.builder("territory.forward.tokens").tag("role", role.id())
-                    .description("Tokens through the forward pass; tokens/s = rate()").register(registry));
-            modelLoad.put(role, Timer.builder("territory.model.load").tag("role", role.id())
-                    .description("Time to load a model's weights and tokenizer").register(registry));
-            modelLoadSize.put(role, DistributionSummary.builder("territory.model.load.size").tag("role", role.id())
-                    .baseUnit(BaseUnits.BYTES).description("Bytes of weights loaded per model load")
-                    .register(registry));
-            modelDownload.put(role, Timer.builder("territory.model.download").tag("role", role.id())
-                    .description("Time to download a Hub model's missing files into the Hub cache").register(registry));
-            modelDownloadBytes.put(role, Counter.builder("territory.model.download.bytes").tag("role", role.id())
-                    .baseUnit(BaseUnits.BYTES).description("Bytes downloaded from the Hub into the Hub cache")
-                    .register(registry));
+            forwardPass.put(
+                    role,
+                    Timer.builder("territory.forward.pass")
+                            .tag("role", role.id())
+                            .description("One prompt's forward pass including the per-head entropy reduction")
+                            .publishPercentileHistogram()
+                            .minimumExpectedValue(Duration.ofMillis(1))
+                            .maximumExpectedValue(Duration.ofMinutes(5))
+                            .register(registry));
+            forwardTokens.put(
+                    role,
+                    Counter.builder("territory.forward.tokens")
+                            .tag("role", role.id())
+                            .description("Tokens through the forward pass; tokens/s = rate()")
+                            .register(registry));
+            modelLoad.put(
+                    role,
+                    Timer.builder("territory.model.load")
+                            .tag("role", role.id())
+                            .description("Time to load a model's weights and tokenizer")
+                            .register(registry));
+            modelLoadSize.put(
+                    role,
+                    DistributionSummary.builder("territory.model.load.size")
+                            .tag("role", role.id())
+                            .baseUnit(BaseUnits.BYTES)
+                            .description("Bytes of weights loaded per model load")
+                            .register(registry));
+            modelDownload.put(
+                    role,
+                    Timer.builder("territory.model.download")
+                            .tag("role", role.id())
+                            .description("Time to download a Hub model's missing files into the Hub cache")
+                            .register(registry));
+            modelDownloadBytes.put(
+                    role,
+                    Counter.builder("territory.model.download.bytes")
+                            .tag("role", role.id())
+                            .baseUnit(BaseUnits.BYTES)
+                            .description("Bytes downloaded from the Hub into the Hub cache")
+                            .register(registry));
         }
-        this.jobsSucceeded = Counter.builder("territory.model.jobs").tag("outcome", "succeeded")
-                .description("Model jobs (one run, one role) finished").register(registry);
-        this.jobsFailed = Counter.builder("territory.model.jobs").tag("outcome", "failed")
-                .description("Model jobs (one run, one role) finished").register(registry);
+        this.jobsSucceeded = Counter.builder("territory.model.jobs")
+                .tag("outcome", "succeeded")
+                .description("Model jobs (one run, one role) finished")
+                .register(registry);
+        this.jobsFailed = Counter.builder("territory.model.jobs")
+                .tag("outcome", "failed")
+                .description("Model jobs (one run, one role) finished")
+                .register(registry);
         Gauge.builder("territory.model.jobs.active", jobsActive, AtomicInteger::get)
-                .description("Model jobs in progress in this replica (loading or computing)").register(registry);
+                .description("Model jobs in progress in this replica (loading or computing)")
+                .register(registry);
         this.modelCacheHits = Counter.builder("territory.model.cache.hits")
-                .description("Model jobs that found their model loaded (the model cache)").register(registry);
+                .description("Model jobs that found their model loaded (the model cache)")
+                .register(registry);
         this.modelCacheMisses = Counter.builder("territory.model.cache.misses")
-                .description("Model jobs that loaded their model (not in the model cache)").register(registry);
+                .description("Model jobs that loaded their model (not in the model cache)")
+                .register(registry);
         this.modelCacheEvictions = Counter.builder("territory.model.cache.evictions")
-                .description("Loaded models closed to make room, or because their directory changed").register(registry);
-        Gauge.builder("territory.model.cache.resident", modelCacheResident, AtomicLong::get).baseUnit(BaseUnits.BYTES)
-                .description("Weight bytes (in the compute dtype) of the models loaded in this replica").register(registry);
+                .description("Loaded models closed to make room, or because their directory changed")
+                .register(registry);
+        Gauge.builder("territory.model.cache.resident", modelCacheResident, AtomicLong::get)
+                .baseUnit(BaseUnits.BYTES)
+                .description("Weight bytes (in the compute dtype) of the models loaded in this replica")
+                .register(registry);
         DeadLetters.register(registry);
     }
 
@@ -222,13 +259,6 @@ public class InferenceMetrics {
         return p;
     }
 
-    /** Runs whose per-run series are currently exposed (oldest first). */
-    public Set<String> trackedRuns() {
-        synchronized (runs) {
-            return Set.copyOf(runs.keySet());
-        }
-    }
-
     /** Progress gauges of one (run, role, seed). */
     private static final class Progress {
         final AtomicInteger done = new AtomicInteger();
@@ -241,10 +271,12 @@ public class InferenceMetrics {
             meters = List.of(
                     Gauge.builder("territory.run.prompts.done", done, AtomicInteger::get)
                             .tags("run", runId, "role", role.id(), "seed", s)
-                            .description("Prompts whose entropy vector was published").register(registry),
+                            .description("Prompts whose entropy vector was published")
+                            .register(registry),
                     Gauge.builder("territory.run.prompts.expected", expected, AtomicInteger::get)
                             .tags("run", runId, "role", role.id(), "seed", s)
-                            .description("Prompts the (run, role, seed) will produce").register(registry));
+                            .description("Prompts the (run, role, seed) will produce")
+                            .register(registry));
         }
     }
 
@@ -265,7 +297,8 @@ public class InferenceMetrics {
         }
 
         private static Counter counter(MeterRegistry registry, String sourceTopic, String reason) {
-            return Counter.builder("territory.dead.letter.messages").tags("topic", sourceTopic, "reason", reason)
+            return Counter.builder("territory.dead.letter.messages")
+                    .tags("topic", sourceTopic, "reason", reason)
                     .description("Messages sent to the dead-letter topic, by source topic and reason")
                     .register(registry);
         }

@@ -26,7 +26,7 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  */
 @ApplicationScoped
 public class AggregationMetrics {
-    private static final Set<String> LEVELS = Set.of("seed", "role");
+    private static final Set<String> LEVELS = Set.of("seed", "role", "run");
     private static final Set<String> REASONS = Set.of("malformed", "invalid", "failed");
 
     private final MeterRegistry registry;
@@ -38,7 +38,8 @@ public class AggregationMetrics {
     private final LinkedHashMap<String, Map<String, Collected>> runs = new LinkedHashMap<>();
 
     @Inject
-    public AggregationMetrics(MeterRegistry registry,
+    public AggregationMetrics(
+            MeterRegistry registry,
             @ConfigProperty(name = "territory.telemetry.max-runs", defaultValue = "50") int maxRuns) {
         if (maxRuns < 1) {
             throw new IllegalArgumentException("territory.telemetry.max-runs must be >= 1, got " + maxRuns);
@@ -61,14 +62,17 @@ public class AggregationMetrics {
     }
 
     private Counter vectors(String outcome) {
-        return Counter.builder("territory.vectors.consumed").tag("outcome", outcome)
+        return Counter.builder("territory.vectors.consumed")
+                .tag("outcome", outcome)
                 .description("Entropy vectors consumed: new (counted into an aggregate), duplicate (ignored), rejected")
                 .register(registry);
     }
 
     private Counter aggregates(String level) {
-        return Counter.builder("territory.aggregates.completed").tag("level", level)
-                .description("Metrics events emitted for complete aggregates (exactly once each)").register(registry);
+        return Counter.builder("territory.aggregates.completed")
+                .tag("level", level)
+                .description("Metrics events emitted for complete aggregates (exactly once each)")
+                .register(registry);
     }
 
     /** A vector was counted into the (runId, role, seed) aggregate. */
@@ -87,11 +91,11 @@ public class AggregationMetrics {
         rejected.increment();
     }
 
-    /** A metrics event was emitted; {@code level} is "seed" or "role". */
+    /** A metrics event was emitted; {@code level} is "seed", "role" or "run" (the run's statistics). */
     public void aggregateCompleted(String runId, Role role, String level) {
         String l = level == null ? "" : level.toLowerCase(Locale.ROOT);
         if (!LEVELS.contains(l)) {
-            throw new IllegalArgumentException("aggregate level must be seed or role, got " + level);
+            throw new IllegalArgumentException("aggregate level must be seed, role or run, got " + level);
         }
         aggregates(l).increment();
     }
@@ -103,8 +107,10 @@ public class AggregationMetrics {
     }
 
     private Counter deadLetters(String sourceTopic, String reason) {
-        return Counter.builder("territory.dead.letter.messages").tags("topic", sourceTopic, "reason", reason)
-                .description("Messages sent to the dead-letter topic, by source topic and reason").register(registry);
+        return Counter.builder("territory.dead.letter.messages")
+                .tags("topic", sourceTopic, "reason", reason)
+                .description("Messages sent to the dead-letter topic, by source topic and reason")
+                .register(registry);
     }
 
     private AtomicInteger collected(String runId, Role role, int seed) {

@@ -23,13 +23,19 @@ public class ReportMetrics {
     @Inject
     public ReportMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.completed = Counter.builder("territory.runs").tag("state", "completed")
-                .description("Runs by the state they entered; completed: RunCompleted emitted").register(registry);
-        this.failed = Counter.builder("territory.runs").tag("state", "failed")
-                .description("Runs by the state they entered; failed: RunFailed seen on territory.runs.failed").register(registry);
+        this.completed = Counter.builder("territory.runs")
+                .tag("state", "completed")
+                .description("Runs by the state they entered; completed: RunCompleted emitted")
+                .register(registry);
+        this.failed = Counter.builder("territory.runs")
+                .tag("state", "failed")
+                .description("Runs by the state they entered; failed: RunFailed seen on territory.runs.failed")
+                .register(registry);
         this.runDuration = Timer.builder("territory.run.duration")
-                .description("From RunRequested.occurredAt to RunCompleted").publishPercentileHistogram()
-                .minimumExpectedValue(Duration.ofSeconds(1)).maximumExpectedValue(Duration.ofHours(12))
+                .description("From RunRequested.occurredAt to RunCompleted")
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofSeconds(1))
+                .maximumExpectedValue(Duration.ofHours(12))
                 .register(registry);
         this.reportWrite = Timer.builder("territory.report.write")
                 .description("Time to turn both roles' metrics into verdict, comparison and results.json")
@@ -62,11 +68,14 @@ public class ReportMetrics {
     /** A message went to the dead-letter topic; reason is one of malformed, invalid, failed. */
     public void deadLettered(String sourceTopic, String reason) {
         String r = reason == null ? "failed" : reason.toLowerCase(Locale.ROOT);
-        deadLetters(sourceTopic, Set.of("malformed", "invalid", "failed").contains(r) ? r : "failed").increment();
+        deadLetters(sourceTopic, Set.of("malformed", "invalid", "failed").contains(r) ? r : "failed")
+                .increment();
     }
 
     private Counter deadLetters(String sourceTopic, String reason) {
-        return Counter.builder("territory.dead.letter.messages").tags("topic", sourceTopic, "reason", reason)
-                .description("Messages sent to the dead-letter topic, by source topic and reason").register(registry);
+        return Counter.builder("territory.dead.letter.messages")
+                .tags("topic", sourceTopic, "reason", reason)
+                .description("Messages sent to the dead-letter topic, by source topic and reason")
+                .register(registry);
     }
 }

@@ -28,7 +28,8 @@ public class HtmlRunRoute implements ContainerRequestFilter {
         var matcher = RUN_PATH.matcher(request.getUriInfo().getPath());
         if (matcher.matches() && prefersHtml(request.getAcceptableMediaTypes())) {
             request.setRequestUri(UriBuilder.fromUri(request.getUriInfo().getRequestUri())
-                    .replacePath("/pages/runs/" + matcher.group(1)).build());
+                    .replacePath("/pages/runs/" + matcher.group(1))
+                    .build());
         }
     }
 

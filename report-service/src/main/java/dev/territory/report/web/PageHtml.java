@@ -62,8 +62,16 @@ final class PageHtml {
         int pct = r.total() > 0 ? (int) Math.round(100.0 * r.done() / r.total()) : 0;
         StringBuilder detail = new StringBuilder();
         for (RunSummary.ModelProgress p : r.progress()) {
-            detail.append(esc(p.role())).append(' ').append(esc(p.seed())).append(": ").append(p.done()).append('/')
-                    .append(p.total()).append(' ').append(esc(p.stage() == null ? "" : p.stage().toLowerCase())).append("<br>");
+            detail.append(esc(p.role()))
+                    .append(' ')
+                    .append(esc(p.seed()))
+                    .append(": ")
+                    .append(p.done())
+                    .append('/')
+                    .append(p.total())
+                    .append(' ')
+                    .append(esc(p.stage() == null ? "" : p.stage().toLowerCase()))
+                    .append("<br>");
         }
         return "<tr data-run=\"" + esc(r.runId()) + "\"><td><a href=\"" + esc(r.page()) + "\">" + esc(r.runId())
                 + "</a></td><td><span class=\"status " + esc(r.status()) + "\">" + esc(r.status()) + "</span>"
@@ -94,26 +102,47 @@ final class PageHtml {
 
     static String runPage(RunSummary r, RunState s, String reportHtml) {
         StringBuilder h = new StringBuilder();
-        h.append("<p><span class=\"status ").append(esc(r.status())).append("\" id=\"run-status\">").append(esc(r.status()))
-                .append("</span> ").append(esc(r.base() == null ? "" : r.base())).append(" → ")
-                .append(esc(r.instruct() == null ? "" : r.instruct())).append("</p>\n");
+        h.append("<p><span class=\"status ")
+                .append(esc(r.status()))
+                .append("\" id=\"run-status\">")
+                .append(esc(r.status()))
+                .append("</span> ")
+                .append(esc(r.base() == null ? "" : r.base()))
+                .append(" → ")
+                .append(esc(r.instruct() == null ? "" : r.instruct()))
+                .append("</p>\n");
         if (r.failure() != null) {
-            h.append("<p class=\"warn-count\" id=\"failure\">Failed: ").append(esc(r.failure())).append("</p>\n");
+            h.append("<p class=\"warn-count\" id=\"failure\">Failed: ")
+                    .append(esc(r.failure()))
+                    .append("</p>\n");
         }
         if (reportHtml != null) {
             h.append(reportBody(reportHtml));
             h.append("<section id=\"downloads\"><h2>Downloads</h2><ul class=\"downloads\">");
             for (String f : s.files()) {
-                h.append("<li><a href=\"/runs/").append(esc(r.runId())).append("/files/").append(esc(f)).append("\">")
-                        .append(esc(f)).append("</a></li>");
+                h.append("<li><a href=\"/runs/")
+                        .append(esc(r.runId()))
+                        .append("/files/")
+                        .append(esc(f))
+                        .append("\">")
+                        .append(esc(f))
+                        .append("</a></li>");
             }
             h.append("</ul></section>\n");
         } else {
-            h.append("<h1>Run ").append(esc(r.runId())).append("</h1>\n<table class=\"runs\"><thead><tr><th>Run</th>"
-                    + "<th>Status</th><th>Models</th><th>Progress (prompts)</th><th>Verdict</th><th>Updated</th></tr></thead>"
-                    + "<tbody id=\"run-rows\">").append(row(r)).append("</tbody></table>\n");
+            h.append("<h1>Run ")
+                    .append(esc(r.runId()))
+                    .append("</h1>\n<table class=\"runs\"><thead><tr><th>Run</th>"
+                            + "<th>Status</th><th>Models</th><th>Progress (prompts)</th><th>Verdict</th><th>Updated</th></tr></thead>"
+                            + "<tbody id=\"run-rows\">")
+                    .append(row(r))
+                    .append("</tbody></table>\n");
             if (!s.finished()) {
-                h.append("<script>\n").append(JS_COMMON).append("const runId = ").append(jsString(r.runId())).append(";\n")
+                h.append("<script>\n")
+                        .append(JS_COMMON)
+                        .append("const runId = ")
+                        .append(jsString(r.runId()))
+                        .append(";\n")
                         .append("""
                         const source = new EventSource('/api/runs/stream');
                         source.onmessage = (e) => {
@@ -123,7 +152,8 @@ final class PageHtml {
                           document.getElementById('run-rows').innerHTML = rowHtml(run);
                           document.getElementById('run-status').textContent = run.status;
                         };
-                        """).append("</script>\n");
+                        """)
+                        .append("</script>\n");
             }
         }
         return page("Run " + r.runId() + (r.verdict() == null ? "" : ": " + r.verdict()), h.toString());

@@ -4,7 +4,6 @@ import dev.territory.report.RunState;
 import dev.territory.report.RunStore;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -39,7 +38,9 @@ public class Pages {
     @GET
     @Path("pages/runs/{runId}")
     @Produces(MediaType.TEXT_HTML)
-    @Operation(summary = "One run: verdict, metric table, comparison, figure, methodology, provenance, warnings, downloads")
+    @Operation(
+            summary =
+                    "One run: verdict, metric table, comparison, figure, methodology, provenance, warnings, downloads")
     public Response run(@PathParam("runId") String runId) throws IOException {
         Optional<RunState> state;
         try {
@@ -48,8 +49,10 @@ public class Pages {
             state = Optional.empty();
         }
         if (state.isEmpty()) {
-            return Response.status(Response.Status.NOT_FOUND).type(MediaType.TEXT_HTML)
-                    .entity(PageHtml.notFound(runId)).build();
+            return Response.status(Response.Status.NOT_FOUND)
+                    .type(MediaType.TEXT_HTML)
+                    .entity(PageHtml.notFound(runId))
+                    .build();
         }
         RunState s = state.get();
         String report = null;
@@ -57,7 +60,7 @@ public class Pages {
         if (html.isPresent()) {
             report = Files.readString(html.get(), StandardCharsets.UTF_8);
         }
-        return Response.ok(PageHtml.runPage(RunSummary.of(s), s, report), MediaType.TEXT_HTML).build();
+        return Response.ok(PageHtml.runPage(RunSummary.of(s), s, report), MediaType.TEXT_HTML)
+                .build();
     }
-
 }

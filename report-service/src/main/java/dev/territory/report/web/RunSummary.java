@@ -32,11 +32,12 @@ public record RunSummary(
     /** Prompts done of total for one model and seed. */
     public record ModelProgress(String role, String seed, int done, int total, String stage) {}
 
-    static RunSummary of(RunState s) {
+    public static RunSummary of(RunState s) {
         List<ModelProgress> rows = new ArrayList<>();
         int done = 0;
         int total = 0;
-        for (Map.Entry<String, Map<String, RunState.Progress>> role : s.progressByModel().entrySet()) {
+        for (Map.Entry<String, Map<String, RunState.Progress>> role :
+                s.progressByModel().entrySet()) {
             for (Map.Entry<String, RunState.Progress> seed : role.getValue().entrySet()) {
                 RunState.Progress p = seed.getValue();
                 rows.add(new ModelProgress(role.getKey(), seed.getKey(), p.done(), p.total(), p.stage()));
@@ -53,8 +54,18 @@ public record RunSummary(
         if (RunState.COMPLETED.equals(s.status()) && total > 0) {
             done = total;
         }
-        return new RunSummary(s.runId(), s.status(), name(s, "base"), name(s, "instruct"), s.verdict(),
-                s.architectureInvariant(), s.failure(), List.copyOf(rows), done, total, s.updatedAt(),
+        return new RunSummary(
+                s.runId(),
+                s.status(),
+                name(s, "base"),
+                name(s, "instruct"),
+                s.verdict(),
+                s.architectureInvariant(),
+                s.failure(),
+                List.copyOf(rows),
+                done,
+                total,
+                s.updatedAt(),
                 "/runs/" + s.runId());
     }
 

@@ -1,4 +1,4 @@
-package dev.territory.inference;
+package dev.territory.inference.config;
 
 import dev.territory.hub.HubConfig;
 import dev.territory.hub.ModelResolver;
@@ -14,15 +14,23 @@ import org.eclipse.microprofile.config.ConfigProvider;
  * {@code HF_HOME}, {@code HF_HUB_OFFLINE}; docs/hub.md), read through the service's configuration,
  * whose sources include the process environment (and, in tests, the test resources' values).
  */
-final class HubSettings {
+public final class HubSettings {
 
-    static final List<String> VARIABLES = List.of("HF_ENDPOINT", "HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_TOKEN_PATH",
-            "HF_HUB_CACHE", "HUGGINGFACE_HUB_CACHE", "HF_HOME", "XDG_CACHE_HOME", "HF_HUB_OFFLINE");
+    static final List<String> VARIABLES = List.of(
+            "HF_ENDPOINT",
+            "HF_TOKEN",
+            "HUGGING_FACE_HUB_TOKEN",
+            "HF_TOKEN_PATH",
+            "HF_HUB_CACHE",
+            "HUGGINGFACE_HUB_CACHE",
+            "HF_HOME",
+            "XDG_CACHE_HOME",
+            "HF_HUB_OFFLINE");
 
     private HubSettings() {}
 
     /** A resolver for the settings in effect now (a token file mounted or rotated since is read again). */
-    static ModelResolver resolver() {
+    public static ModelResolver resolver() {
         return new ModelResolver(HubConfig.fromEnvironment(variables(ConfigProvider.getConfig())));
     }
 

@@ -1,4 +1,4 @@
-package dev.territory.report;
+package dev.territory.report.listener;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -13,7 +13,8 @@ import org.junit.jupiter.api.Test;
 /** ListenerGuard's rules without a broker: retries, dead letters, and a channel recorded dead. */
 class ListenerGuardTest {
 
-    static final ConsumerRecord<String, byte[]> RECORD = new ConsumerRecord<>("territory.runs.progress", 2, 17L, "k", new byte[] {1});
+    static final ConsumerRecord<String, byte[]> RECORD =
+            new ConsumerRecord<>("territory.runs.progress", 2, 17L, "k", new byte[] {1});
 
     @Test
     void transientErrorsAreRetriedThenTheRecordIsProcessed() {
@@ -49,10 +50,12 @@ class ListenerGuardTest {
             throw new IllegalStateException("dead-letter topic not acknowledged: broker gone");
         });
         assertThatThrownBy(() -> guard.handle("progress-in", RECORD, v -> {
-            throw new ListenerGuard.BadRecord("not JSON");
-        })).isInstanceOf(IllegalStateException.class);
+                    throw new ListenerGuard.BadRecord("not JSON");
+                }))
+                .isInstanceOf(IllegalStateException.class);
         assertThat(guard.deadChannels()).containsOnlyKeys("progress-in");
         assertThat(guard.deadChannels().get("progress-in"))
-                .isEqualTo("cannot dead-letter territory.runs.progress-2@17 (not JSON): dead-letter topic not acknowledged: broker gone");
+                .isEqualTo(
+                        "cannot dead-letter territory.runs.progress-2@17 (not JSON): dead-letter topic not acknowledged: broker gone");
     }
 }

@@ -1,7 +1,8 @@
-package dev.territory.inference;
+package dev.territory.inference.listener;
 
 import dev.territory.contracts.Channels;
 import dev.territory.contracts.EventCodec;
+import dev.territory.contracts.InvalidRunRequestException;
 import dev.territory.contracts.Keys;
 import dev.territory.contracts.ModelJobRequested;
 import dev.territory.contracts.Role;
@@ -9,6 +10,9 @@ import dev.territory.contracts.RunFailed;
 import dev.territory.contracts.RunProgress;
 import dev.territory.contracts.RunRequestValidator;
 import dev.territory.contracts.RunRequested;
+import dev.territory.inference.RunRegistry;
+import dev.territory.inference.messaging.DeadLetters;
+import dev.territory.inference.messaging.Publisher;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -25,7 +29,7 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class RequestListener {
 
-    static final String SERVICE = "inference-service";
+    public static final String SERVICE = "inference-service";
     private static final Logger LOG = Logger.getLogger(RequestListener.class);
 
     @Inject
@@ -49,10 +53,14 @@ public class RequestListener {
             request = RunRequestValidator.validate(EventCodec.decode(payload, RunRequested.class));
         } catch (RuntimeException e) {
             // a payload without a readable runId still names its run by its key (the documented key is the runId)
-            String runId = EventCodec.runIdOf(payload).or(() -> java.util.Optional.ofNullable(record.key())
-                    .filter(k -> RunRequestValidator.RUN_ID.matcher(k).matches())).orElse(null);
+            String runId = EventCodec.runIdOf(payload)
+                    .or(() -> java.util.Optional.ofNullable(record.key())
+                            .filter(k -> RunRequestValidator.RUN_ID.matcher(k).matches()))
+                    .orElse(null);
             LOG.warnf("refused a run request (run %s): %s", runId, e.getMessage());
-            deadLetters.send(record.key(), payload, record.topic(), record.partition(), record.offset(), e.getMessage());
+            deadLetters.send(
+                    record.key(), payload, record.topic(), record.partition(), record.offset(), e.getMessage());
+            metrics.deadLettered(record.topic(), e instanceof InvalidRunRequestException ? "invalid" : "malformed");
             if (runId != null) {
                 publisher.failed(RunFailed.of(runId, SERVICE, e.getMessage())).join();
             }
@@ -65,15 +73,25 @@ public class RequestListener {
                     : "run " + request.runId() + " already exists with a different specification: request refused";
             LOG.warnf("%s", reason);
             deadLetters.send(record.key(), payload, record.topic(), record.partition(), record.offset(), reason);
+            metrics.deadLettered(record.topic(), "invalid");
             return;
         }
-        LOG.infof("run %s accepted: %s vs %s, seeds %s, %d prompts", request.runId(), request.base().describe(),
-                request.instruct().describe(), request.seeds(), request.prompts().resolve().size());
+        LOG.infof(
+                "run %s accepted: %s vs %s, seeds %s, %d prompts",
+                request.runId(),
+                request.base().describe(),
+                request.instruct().describe(),
+                request.seeds(),
+                request.prompts().resolve().size());
         metrics.runRequested(request.runId());
         CompletableFuture.allOf(
-                publisher.progress(RunProgress.of(request.runId(), null, null, RunProgress.Stage.ACCEPTED, 0, 0, null)),
-                publisher.job(Keys.runRole(request.runId(), Role.BASE), ModelJobRequested.of(request, Role.BASE)),
-                publisher.job(Keys.runRole(request.runId(), Role.INSTRUCT), ModelJobRequested.of(request, Role.INSTRUCT)))
+                        publisher.progress(
+                                RunProgress.of(request.runId(), null, null, RunProgress.Stage.ACCEPTED, 0, 0, null)),
+                        publisher.job(
+                                Keys.runRole(request.runId(), Role.BASE), ModelJobRequested.of(request, Role.BASE)),
+                        publisher.job(
+                                Keys.runRole(request.runId(), Role.INSTRUCT),
+                                ModelJobRequested.of(request, Role.INSTRUCT)))
                 .join();
         registry.remember(request);
     }

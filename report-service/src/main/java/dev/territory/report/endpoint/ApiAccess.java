@@ -1,5 +1,6 @@
-package dev.territory.report;
+package dev.territory.report.endpoint;
 
+import dev.territory.report.config.ReportConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.container.ContainerRequestContext;
@@ -11,7 +12,7 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Access to the report service's HTTP API (issue 7). Anything that changes state (every method
+ * Access to the report service's HTTP API. Anything that changes state (every method
  * other than GET, HEAD and OPTIONS) needs an API key of role {@code write} in the {@code X-Api-Key}
  * header: none or an unknown one is 401, a {@code read} key is 403. Reading is open unless
  * {@code territory.report.auth.read=authenticated}, then any known key is needed (401 without).
@@ -37,9 +38,12 @@ public class ApiAccess {
         ApiKeys k = keys;
         if (k == null) {
             String env = config.auth().apiKeysEnv();
-            k = ApiKeys.load(Optional.ofNullable(System.getenv(env)), config.auth().apiKeysFile());
+            k = ApiKeys.load(
+                    Optional.ofNullable(System.getenv(env)), config.auth().apiKeysFile());
             if (k.isEmpty()) {
-                LOG.warnf("no API keys configured (%s or territory.report.auth.api-keys-file): submitting and cancelling runs is refused", env);
+                LOG.warnf(
+                        "no API keys configured (%s or territory.report.auth.api-keys-file): submitting and cancelling runs is refused",
+                        env);
             }
             keys = k;
         }
@@ -60,14 +64,16 @@ public class ApiAccess {
             return Optional.of(error(Response.Status.UNAUTHORIZED, why, true));
         }
         if (write && !caller.get().canWrite()) {
-            return Optional.of(error(Response.Status.FORBIDDEN, caller.get().name() + " may read but not change runs", false));
+            return Optional.of(
+                    error(Response.Status.FORBIDDEN, caller.get().name() + " may read but not change runs", false));
         }
         request.setProperty(CALLER, caller.get());
         return Optional.empty();
     }
 
     private static Response error(Response.Status status, String message, boolean challenge) {
-        Response.ResponseBuilder b = Response.status(status).type(MediaType.APPLICATION_JSON)
+        Response.ResponseBuilder b = Response.status(status)
+                .type(MediaType.APPLICATION_JSON)
                 .entity(Map.of("error", message, "status", status.getStatusCode()));
         if (challenge) {
             b.header("WWW-Authenticate", "ApiKey header=\"" + HEADER + "\"");

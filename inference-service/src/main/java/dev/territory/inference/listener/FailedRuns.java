@@ -1,4 +1,4 @@
-package dev.territory.inference;
+package dev.territory.inference.listener;
 
 import dev.territory.contracts.Channels;
 import dev.territory.contracts.EventCodec;

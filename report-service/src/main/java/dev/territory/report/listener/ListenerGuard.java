@@ -1,4 +1,4 @@
-package dev.territory.report;
+package dev.territory.report.listener;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,7 +10,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.jboss.logging.Logger;
 
 /**
- * The edge of every Kafka listener of the report service (issue 7). Without it an exception in a
+ * The edge of every Kafka listener of the report service. Without it an exception in a
  * listener nacks the record and SmallRye's default failure strategy stops the channel for good
  * while the service still reports ready. Here:
  * <ul>
@@ -26,6 +26,8 @@ import org.jboss.logging.Logger;
 public final class ListenerGuard {
 
     private static final Logger LOG = Logger.getLogger(ListenerGuard.class);
+    /** How the reason of a record whose transient errors outlasted the retries begins. */
+    public static final String GAVE_UP = "gave up after ";
 
     /** A record that can never be processed (unreadable, invalid): dead-lettered at once. */
     public static final class BadRecord extends RuntimeException {
@@ -63,15 +65,21 @@ public final class ListenerGuard {
             } catch (RuntimeException e) {
                 if (transientError(e) && attempt <= retries) {
                     long wait = backoff.toMillis() << (attempt - 1);
-                    LOG.warnf("%s: %s (attempt %d of %d, retrying in %d ms)", channel, describe(e), attempt, retries + 1, wait);
+                    LOG.warnf(
+                            "%s: %s (attempt %d of %d, retrying in %d ms)",
+                            channel, describe(e), attempt, retries + 1, wait);
                     sleep(wait);
                     continue;
                 }
-                String reason = transientError(e)
-                        ? "gave up after " + attempt + " attempts: " + describe(e)
-                        : describe(e);
-                LOG.errorf(e, "%s: record %s-%d@%d dead-lettered: %s", channel, record.topic(), record.partition(),
-                        record.offset(), reason);
+                String reason = transientError(e) ? GAVE_UP + attempt + " attempts: " + describe(e) : describe(e);
+                LOG.errorf(
+                        e,
+                        "%s: record %s-%d@%d dead-lettered: %s",
+                        channel,
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        reason);
                 deadLetter(channel, record, reason);
                 return;
             }
@@ -97,7 +105,8 @@ public final class ListenerGuard {
 
     static boolean transientError(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof IOException || t instanceof UncheckedIOException
+            if (t instanceof IOException
+                    || t instanceof UncheckedIOException
                     || t instanceof java.util.concurrent.TimeoutException
                     || t instanceof org.apache.kafka.common.errors.RetriableException) {
                 return true;
@@ -113,7 +122,8 @@ public final class ListenerGuard {
             root = root.getCause();
         }
         if (root != e && (root.getMessage() == null || !m.contains(root.getMessage()))) {
-            m += " (" + root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage()) + ")";
+            m += " (" + root.getClass().getSimpleName() + (root.getMessage() == null ? "" : ": " + root.getMessage())
+                    + ")";
         }
         return m;
     }

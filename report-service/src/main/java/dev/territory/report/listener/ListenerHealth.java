@@ -1,5 +1,11 @@
-package dev.territory.report;
+package dev.territory.report.listener;
 
+import dev.territory.contracts.Channels;
+import dev.territory.contracts.DeadLetterHeaders;
+import dev.territory.kafka.messaging.AckedSends;
+import dev.territory.report.ReportListeners;
+import dev.territory.report.config.ReportConfig;
+import dev.territory.report.telemetry.ReportMetrics;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.providers.extension.HealthCenter;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,17 +27,14 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 
 /**
  * The report service's {@link ListenerGuard} (dead letters to {@code territory.dead-letter} with the
- * same headers as the other services: {@code territory-dlq-reason}, {@code -service}, {@code -topic},
- * {@code -partition}, {@code -offset}) and the readiness check that goes DOWN when a listener's
+ * same {@link DeadLetterHeaders} as the other services) and the readiness check that goes DOWN when a listener's
  * channel has stopped (recorded by the guard, or reported failed by SmallRye itself).
  */
 @ApplicationScoped
 public class ListenerHealth {
 
-    public static final String DEAD_LETTER_OUT = "dead-letter-out";
-
     @Inject
-    @Channel(DEAD_LETTER_OUT)
+    @Channel(Channels.DEAD_LETTER_OUT)
     Emitter<byte[]> deadLetterOut;
 
     @Inject
@@ -39,6 +42,9 @@ public class ListenerHealth {
 
     @Inject
     ReportConfig config;
+
+    @Inject
+    ReportMetrics metrics;
 
     @Produces
     @Singleton
@@ -51,13 +57,18 @@ public class ListenerHealth {
 
     void send(ConsumerRecord<String, byte[]> record, String reason) {
         RecordHeaders headers = new RecordHeaders();
-        headers.add("territory-dlq-reason", utf8(reason));
-        headers.add("territory-dlq-service", utf8(ReportListeners.SERVICE));
-        headers.add("territory-dlq-topic", utf8(record.topic()));
-        headers.add("territory-dlq-partition", utf8(Integer.toString(record.partition())));
-        headers.add("territory-dlq-offset", utf8(Long.toString(record.offset())));
-        CompletableFuture<Void> done = AckedSends.send(deadLetterOut, record.value() == null ? new byte[0] : record.value(),
-                OutgoingKafkaRecordMetadata.<String>builder().withKey(record.key()).withHeaders(headers).build());
+        headers.add(DeadLetterHeaders.REASON, utf8(reason));
+        headers.add(DeadLetterHeaders.SERVICE, utf8(ReportListeners.SERVICE));
+        headers.add(DeadLetterHeaders.TOPIC, utf8(record.topic()));
+        headers.add(DeadLetterHeaders.PARTITION, utf8(Integer.toString(record.partition())));
+        headers.add(DeadLetterHeaders.OFFSET, utf8(Long.toString(record.offset())));
+        CompletableFuture<Void> done = AckedSends.send(
+                deadLetterOut,
+                record.value() == null ? new byte[0] : record.value(),
+                OutgoingKafkaRecordMetadata.<String>builder()
+                        .withKey(record.key())
+                        .withHeaders(headers)
+                        .build());
         try {
             done.get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -66,6 +77,8 @@ public class ListenerHealth {
         } catch (Exception e) {
             throw new IllegalStateException("dead-letter topic not acknowledged: " + e.getMessage(), e);
         }
+        // a record the guard retried and gave up on failed; any other was unusable from the start
+        metrics.deadLettered(record.topic(), reason.startsWith(ListenerGuard.GAVE_UP) ? "failed" : "invalid");
     }
 
     @Readiness

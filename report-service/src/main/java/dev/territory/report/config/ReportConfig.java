@@ -1,4 +1,4 @@
-package dev.territory.report;
+package dev.territory.report.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
@@ -13,16 +13,6 @@ public interface ReportConfig {
      */
     @WithDefault("results")
     String resultsDir();
-
-    /**
-     * Complete a run only once the first seed's vectors of both models are all kept (issue 7): the
-     * metrics of a run can reach this service before its vectors when the vector channel lags
-     * (after an outage or a restart), and a report built then would lack the statistics. Off only
-     * where runs come without vectors (tests feeding metrics alone): then a run whose vectors were
-     * never seen completes without the uncertainty, as before.
-     */
-    @WithDefault("true")
-    boolean awaitVectors();
 
     /** How listeners treat a record they fail on ({@link ListenerGuard}). */
     Listener listener();

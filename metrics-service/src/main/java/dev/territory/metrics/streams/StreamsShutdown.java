@@ -1,5 +1,6 @@
-package dev.territory.metrics;
+package dev.territory.metrics.streams;
 
+import dev.territory.metrics.config.MetricsConfig;
 import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import jakarta.annotation.Priority;
@@ -27,8 +28,10 @@ public class StreamsShutdown {
             LOG.infof("Kafka Streams stopped in %.1f s", (System.nanoTime() - t0) / 1e9);
             return;
         }
-        LOG.warnf("Kafka Streams not stopped within %d s (broker unreachable?): exiting without it; "
-                + "its open transaction is aborted", config.closeTimeout().toSeconds());
+        LOG.warnf(
+                "Kafka Streams not stopped within %d s (broker unreachable?): exiting without it; "
+                        + "its open transaction is aborted",
+                config.closeTimeout().toSeconds());
         if (LaunchMode.current() == LaunchMode.NORMAL) { // never halt a test JVM
             Runtime.getRuntime().halt(1);
         }

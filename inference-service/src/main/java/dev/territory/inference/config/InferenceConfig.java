@@ -1,4 +1,4 @@
-package dev.territory.inference;
+package dev.territory.inference.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;

@@ -1,31 +1,29 @@
-package dev.territory.inference;
+package dev.territory.inference.listener;
 
 import dev.territory.contracts.Channels;
 import dev.territory.contracts.EntropyVectorComputed;
 import dev.territory.contracts.EventCodec;
-import dev.territory.contracts.ModelJobRequested;
 import dev.territory.contracts.ModelInfo;
+import dev.territory.contracts.ModelJobRequested;
 import dev.territory.contracts.ModelLoaded;
 import dev.territory.contracts.Role;
 import dev.territory.contracts.RunFailed;
 import dev.territory.contracts.RunProgress;
 import dev.territory.engine.ComputeDtype;
 import dev.territory.engine.ModelException;
+import dev.territory.inference.EngineHolder;
+import dev.territory.inference.ModelJobRunner;
+import dev.territory.inference.config.HubSettings;
+import dev.territory.inference.config.InferenceConfig;
+import dev.territory.inference.messaging.Publisher;
 import dev.territory.inference.telemetry.InferenceMetrics;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
@@ -52,12 +50,7 @@ public class JobListener {
     FailedRuns failedRuns;
 
     @Inject
-    MeterRegistry registry;
-
-    @Inject
     InferenceMetrics metrics;
-
-    private final Map<String, AtomicInteger> gauges = new ConcurrentHashMap<>();
 
     @Incoming(Channels.MODEL_JOBS_IN)
     @Blocking
@@ -69,14 +62,19 @@ public class JobListener {
             LOG.warnf("skipped an unreadable model job: %s", e.getMessage());
             String runId = EventCodec.runIdOf(payload).orElse(null);
             if (runId != null) {
-                publisher.failed(RunFailed.of(runId, RequestListener.SERVICE, "unreadable model job: " + e.getMessage())).join();
+                publisher
+                        .failed(RunFailed.of(runId, RequestListener.SERVICE, "unreadable model job: " + e.getMessage()))
+                        .join();
             }
             return;
         }
-        LOG.infof("run %s: %s model %s", job.runId(), job.role().id(), job.request().model(job.role()).describe());
-        counter("territory.inference.jobs.started", job.runId(), job.role()).increment();
+        LOG.infof(
+                "run %s: %s model %s",
+                job.runId(), job.role().id(), job.request().model(job.role()).describe());
         if (failedRuns.failed(job.runId())) {
-            LOG.infof("run %s already failed: %s model skipped", job.runId(), job.role().id());
+            LOG.infof(
+                    "run %s already failed: %s model skipped",
+                    job.runId(), job.role().id());
             return;
         }
         metrics.jobStarted(job.runId(), job.role());
@@ -87,37 +85,30 @@ public class JobListener {
             new ModelJobRunner(config.modelRoots(), config.batchSize(), config.hashWeights(), HubSettings::resolver)
                     .run(job, engine, engines.modelCache(engine), sink);
             sink.awaitAll();
-            counter("territory.inference.jobs.completed", job.runId(), job.role()).increment();
             metrics.jobFinished(job.runId(), job.role(), true);
         } catch (EngineHolder.ShuttingDown e) {
             metrics.jobFinished(job.runId(), job.role(), false);
             throw e; // not acknowledged: redelivered to another replica or to this one restarted; the run goes on
         } catch (java.util.concurrent.CancellationException e) {
-            LOG.infof("run %s failed elsewhere: %s model stopped after a seed", job.runId(), job.role().id());
+            LOG.infof(
+                    "run %s failed elsewhere: %s model stopped after a seed",
+                    job.runId(), job.role().id());
             metrics.jobFinished(job.runId(), job.role(), false);
         } catch (ModelException | RuntimeException | LinkageError | OutOfMemoryError e) {
             // a model that cannot be run fails its run, never the service (OOM: the model did not fit)
-            String reason = job.role().id() + " model " + job.request().model(job.role()).describe() + ": "
+            String reason = job.role().id() + " model "
+                    + job.request().model(job.role()).describe() + ": "
                     + (e.getMessage() != null ? e.getMessage() : e.toString());
             LOG.warnf("run %s failed: %s", job.runId(), reason);
-            counter("territory.inference.jobs.failed", job.runId(), job.role()).increment();
             metrics.jobFinished(job.runId(), job.role(), false);
-            publisher.failed(RunFailed.of(job.runId(), RequestListener.SERVICE, reason)).join();
+            publisher
+                    .failed(RunFailed.of(job.runId(), RequestListener.SERVICE, reason))
+                    .join();
         } finally {
             if (engine != null) {
                 engines.release();
             }
         }
-    }
-
-    private Counter counter(String name, String runId, Role role) {
-        return Counter.builder(name).tags("run", runId, "model", role.id()).register(registry);
-    }
-
-    private AtomicInteger gauge(String name, String runId, Role role, int seed) {
-        String key = name + "|" + runId + "|" + role.id() + "|" + seed;
-        return gauges.computeIfAbsent(key, k -> registry.gauge(name,
-                Tags.of("run", runId, "model", role.id(), "seed", Integer.toString(seed)), new AtomicInteger()));
     }
 
     /** Publishes as the runner goes; a seed's vectors are awaited before the next seed starts. */
@@ -132,8 +123,8 @@ public class JobListener {
         @Override
         public void vector(EntropyVectorComputed vector) {
             pending.add(publisher.vector(vector.key(), vector));
-            counter("territory.inference.vectors.published", vector.runId(), vector.role()).increment();
-            metrics.vectorPublished(vector.runId(), vector.role(), vector.seed(), vector.promptIndex(), vector.tokenCount());
+            metrics.vectorPublished(
+                    vector.runId(), vector.role(), vector.seed(), vector.promptIndex(), vector.tokenCount());
         }
 
         @Override
@@ -151,33 +142,30 @@ public class JobListener {
                 return; // nothing was loaded: the load meters stay about loads (the cache's meters count reuse)
             }
             metrics.modelLoaded(role, Duration.ofNanos((long) (seconds * 1e9)), bytes);
-            Timer.builder("territory.inference.model.load").description("model load time").tags("model", role.id())
-                    .register(registry).record(Duration.ofNanos((long) (seconds * 1e9)));
-            Counter.builder("territory.inference.model.load.bytes").baseUnit("bytes").tags("model", role.id())
-                    .register(registry).increment(bytes);
         }
 
         @Override
         public void modelResolved(String runId, Role role, dev.territory.hub.ResolvedModel model) {
             var p = model.provenance();
             var stats = model.stats();
-            LOG.infof("run %s: %s model %s@%s is commit %s (%d bytes in %d files downloaded, %d files from the cache)", runId,
-                    role.id(), p.repoId(), p.requestedRevision(), p.commit(), stats.bytesDownloaded(), stats.filesDownloaded(),
+            LOG.infof(
+                    "run %s: %s model %s@%s is commit %s (%d bytes in %d files downloaded, %d files from the cache)",
+                    runId,
+                    role.id(),
+                    p.repoId(),
+                    p.requestedRevision(),
+                    p.commit(),
+                    stats.bytesDownloaded(),
+                    stats.filesDownloaded(),
                     stats.filesCached());
             metrics.modelDownloaded(role, stats.bytesDownloaded(), stats.elapsed());
         }
 
         @Override
-        public void promptsDone(String runId, Role role, int seed, int done, int total, double batchSeconds, int batchPrompts) {
+        public void promptsDone(
+                String runId, Role role, int seed, int done, int total, double batchSeconds, int batchPrompts) {
             metrics.expectPrompts(runId, role, seed, total);
             metrics.forwardPasses(role, Duration.ofNanos((long) (batchSeconds * 1e9)), batchPrompts);
-            gauge("territory.inference.prompts.done", runId, role, seed).set(done);
-            gauge("territory.inference.prompts.expected", runId, role, seed).set(total);
-            if (batchPrompts > 0) {
-                Timer.builder("territory.inference.forward").description("forward pass and entropies, per prompt")
-                        .tags("model", role.id()).publishPercentileHistogram().register(registry)
-                        .record(Duration.ofNanos((long) (batchSeconds * 1e9 / batchPrompts)));
-            }
         }
 
         void awaitAll() {

@@ -1,4 +1,4 @@
-package dev.territory.report;
+package dev.territory.report.endpoint;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The API keys the report service accepts (issue 7), each with a role: {@code write} (submit and
+ * The API keys the report service accepts, each with a role: {@code write} (submit and
  * cancel runs, and read) or {@code read}. They come only from the environment
  * ({@code TERRITORY_API_KEYS}) or a mounted file ({@code territory.report.auth.api-keys-file}, e.g. a
  * Kubernetes secret): one entry per line or comma-separated, {@code role:key} (a bare key is
@@ -56,13 +56,15 @@ public final class ApiKeys {
             String role = colon > 0 ? line.substring(0, colon).strip() : READ;
             String key = colon > 0 ? line.substring(colon + 1).strip() : line;
             if (!role.equals(WRITE) && !role.equals(READ)) {
-                throw new IllegalArgumentException("API key entry with unknown role '" + role + "' (known: read, write)");
+                throw new IllegalArgumentException(
+                        "API key entry with unknown role '" + role + "' (known: read, write)");
             }
             if (key.length() < 16) {
                 throw new IllegalArgumentException("API key of role " + role + " is shorter than 16 characters");
             }
             byte[] digest = sha256(key);
-            out.add(new Entry(digest, role, role + "-key-" + java.util.HexFormat.of().formatHex(digest, 0, 4)));
+            out.add(new Entry(
+                    digest, role, role + "-key-" + java.util.HexFormat.of().formatHex(digest, 0, 4)));
         }
         return new ApiKeys(out);
     }

@@ -1,4 +1,4 @@
-package dev.territory.metrics;
+package dev.territory.metrics.config;
 
 import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
