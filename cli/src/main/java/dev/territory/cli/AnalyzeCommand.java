@@ -1,43 +1,42 @@
 package dev.territory.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.territory.contracts.ModelInfo;
+import dev.territory.contracts.PairName;
 import dev.territory.contracts.PromptSets;
+import dev.territory.contracts.PromptSpec;
 import dev.territory.contracts.RunRequested;
+import dev.territory.engine.ComputeDtype;
 import dev.territory.engine.EngineOptions;
 import dev.territory.engine.EngineVersion;
 import dev.territory.engine.EntropyEngine;
 import dev.territory.engine.EntropyRequest;
 import dev.territory.engine.LoadedModel;
-import dev.territory.engine.ModelArchitecture;
+import dev.territory.engine.ModelException;
 import dev.territory.engine.PromptEntropies;
 import dev.territory.engine.Protocol;
-import dev.territory.engine.ComputeDtype;
 import dev.territory.engine.WeightFile;
+import dev.territory.engine.config.ModelConfig;
+import dev.territory.hub.ModelReference;
+import dev.territory.hub.ResolvedModel;
 import dev.territory.reporting.ComparisonReference;
 import dev.territory.reporting.DeviceName;
 import dev.territory.reporting.EntropyRecord;
 import dev.territory.reporting.Methodology;
-import dev.territory.reporting.ModelSummary;
 import dev.territory.reporting.References;
 import dev.territory.reporting.ResultsAssembler;
 import dev.territory.reporting.RunDescription;
 import dev.territory.reporting.RunReport;
 import dev.territory.reporting.RunWriter;
-import dev.territory.reporting.WeightFileHash;
 import dev.territory.statistics.MetricsJson;
 import dev.territory.statistics.NotebookMetrics;
+import dev.territory.statistics.PromptReductions;
 import dev.territory.statistics.RoleMetrics;
 import dev.territory.statistics.SeedMetrics;
 import dev.territory.statistics.Uncertainty;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import dev.territory.hub.ModelReference;
-import dev.territory.hub.Provenance;
-import dev.territory.hub.ResolvedModel;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -58,50 +57,88 @@ import picocli.CommandLine.Option;
  * every seed, the metrics, verdict and comparison, and every file of a run (results.json, figures,
  * report.html, exports, artifact log, zip). No Kafka; the same cores as the services.
  */
-@Command(name = "analyze", mixinStandardHelpOptions = true,
+@Command(
+        name = "analyze",
+        mixinStandardHelpOptions = true,
         description = "Runs the E11-T analysis of a base/instruct pair offline and writes results.json, figure.png, "
                 + "figure.svg, report.html, entropies.jsonl/csv, metrics.csv, artifact_log.jsonl and a zip.")
 final class AnalyzeCommand implements Callable<Integer> {
 
-    @Option(names = "--base", required = true, paramLabel = "DIR|ORG/NAME[@REV]",
-            description = "base model: a directory (config.json, *.safetensors, tokenizer.json) or a Hugging Face Hub id with an optional revision")
+    @Option(
+            names = "--base",
+            required = true,
+            paramLabel = "DIR|ORG/NAME[@REV]",
+            description =
+                    "base model: a directory (config.json, *.safetensors, tokenizer.json) or a Hugging Face Hub id with an optional revision")
     String base;
 
-    @Option(names = "--instruct", required = true, paramLabel = "DIR|ORG/NAME[@REV]",
+    @Option(
+            names = "--instruct",
+            required = true,
+            paramLabel = "DIR|ORG/NAME[@REV]",
             description = "fine-tuned model: a directory or a Hub id with an optional revision")
     String instruct;
 
-    @Option(names = "--prompts", paramLabel = "FILE",
+    @Option(
+            names = "--prompts",
+            paramLabel = "FILE",
             description = "prompts: a JSON array of strings, or one prompt per line (default: Standard-10 v3)")
     Path prompts;
 
-    @Option(names = "--seeds", split = ",", paramLabel = "N[,N...]", defaultValue = "42,123,456",
+    @Option(
+            names = "--seeds",
+            split = ",",
+            paramLabel = "N[,N...]",
+            defaultValue = "42,123,456",
             description = "seeds (default: ${DEFAULT-VALUE})")
     List<Integer> seeds;
 
-    @Option(names = "--max-length", paramLabel = "N", defaultValue = "128", description = "tokens per prompt after padding/truncation (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--max-length",
+            paramLabel = "N",
+            defaultValue = "128",
+            description = "tokens per prompt after padding/truncation (default: ${DEFAULT-VALUE})")
     int maxLength;
 
-    @Option(names = "--protocol", paramLabel = "ID", defaultValue = "e11-v3",
-            description = "entropy protocol: e11-v3 (the notebook's), masked (real query rows only), attendable (masked, "
-                    + "normalized by the keys each row could attend to) (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--protocol",
+            paramLabel = "ID",
+            defaultValue = "e11-v3",
+            description =
+                    "entropy protocol: e11-v3 (the notebook's), masked (real query rows only), attendable (masked, "
+                            + "normalized by the keys each row could attend to) (default: ${DEFAULT-VALUE})")
     String protocol;
 
     @Mixin
     StatisticsOptions statistics;
 
-    @Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = RunRequested.DEFAULT_DTYPE,
-            description = "compute dtype: bfloat16 (the notebook's, emulated), float32 or float16 (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--dtype",
+            paramLabel = "DTYPE",
+            defaultValue = RunRequested.DEFAULT_DTYPE,
+            description =
+                    "compute dtype: bfloat16 (the notebook's, emulated), float32 or float16 (default: ${DEFAULT-VALUE})")
     String dtype;
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "1", description = "prompts per forward pass (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--batch",
+            paramLabel = "N",
+            defaultValue = "1",
+            description = "prompts per forward pass (default: ${DEFAULT-VALUE})")
     int batch;
 
-    @Option(names = "--device", paramLabel = "DEVICE", defaultValue = "cpu",
-            description = "cpu, gpu:N, gpu:0,gpu:1 (layers spread over them), or auto (every visible GPU, else cpu) (default: ${DEFAULT-VALUE})")
+    @Option(
+            names = "--device",
+            paramLabel = "DEVICE",
+            defaultValue = "cpu",
+            description =
+                    "cpu, gpu:N, gpu:0,gpu:1 (layers spread over them), or auto (every visible GPU, else cpu) (default: ${DEFAULT-VALUE})")
     String device;
 
-    @Option(names = "--reference", paramLabel = "e11-mistral|RUN_DIR", defaultValue = References.E11_MISTRAL_ID,
+    @Option(
+            names = "--reference",
+            paramLabel = "e11-mistral|RUN_DIR",
+            defaultValue = References.E11_MISTRAL_ID,
             description = "what to compare with: the notebook's built-in E11 Mistral numbers, or a completed run "
                     + "(its directory or results.json) (default: ${DEFAULT-VALUE})")
     String reference;
@@ -112,13 +149,18 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "output directory")
     Path out;
 
-    @Option(names = "--artifact-log", paramLabel = "FILE",
-            description = "also append the run's artifact-log line to FILE, one cumulative log across runs as the notebook's"
-                    + " results/E11T_artifact_log.jsonl (created when absent)")
+    @Option(
+            names = "--artifact-log",
+            paramLabel = "FILE",
+            description =
+                    "also append the run's artifact-log line to FILE, one cumulative log across runs as the notebook's"
+                            + " results/E11T_artifact_log.jsonl (created when absent)")
     Path artifactLog;
 
-    @Option(names = "--no-extras", description = "skip issue 9's per-head extras (row entropies) and the e11-v3 vs "
-            + "attendable comparison, which the same forward pass otherwise computes")
+    @Option(
+            names = "--no-extras",
+            description = "skip the per-head extras (row entropies) and the e11-v3 vs "
+                    + "attendable comparison, which the same forward pass otherwise computes")
     boolean noExtras;
 
     @Option(names = "--verbose", description = "print stack traces on errors")
@@ -144,8 +186,10 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         Uncertainty.Options statisticsOptions = statistics.options();
         ComputeDtype computeDtype = ComputeDtype.fromId(dtype);
-        EntropyRequest request = noExtras ? new EntropyRequest(maxLength, proto, batch)
-                : new EntropyRequest(maxLength, proto, batch, true, Set.of(Protocol.E11_V3, Protocol.MASKED, Protocol.ATTENDABLE));
+        EntropyRequest request = noExtras
+                ? new EntropyRequest(maxLength, proto, batch)
+                : new EntropyRequest(
+                        maxLength, proto, batch, true, Set.of(Protocol.E11_V3, Protocol.MASKED, Protocol.ATTENDABLE));
         ComparisonReference ref = References.resolve(reference);
         Files.createDirectories(out);
         if (!Files.isWritable(out)) {
@@ -155,10 +199,13 @@ final class AnalyzeCommand implements Callable<Integer> {
         ResolvedModel baseModel = ModelArguments.resolve(base, "base");
         ResolvedModel instructModel = ModelArguments.resolve(instruct, "instruct");
         Instant started = Instant.now();
-        String pair = pairName(shortName(baseModel), shortName(instructModel));
-        String id = runId != null ? runId
-                : pair + "-" + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(started);
-        String md5 = PromptSets.md5(promptList);
+        String pair = PairName.of(baseModel.name(), instructModel.name());
+        String id = runId != null
+                ? runId
+                : pair + "-"
+                        + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                                .withZone(ZoneOffset.UTC)
+                                .format(started);
         List<EntropyRecord> records = new ArrayList<>();
         Map<String, Object> runtime = new LinkedHashMap<>();
         runtime.put("device", device);
@@ -168,10 +215,11 @@ final class AnalyzeCommand implements Callable<Integer> {
         runtime.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
 
         EngineOptions options = EngineOptions.defaults().withComputeDtype(computeDtype);
-        options = new EngineOptions(device, options.computeDtype(), options.memoryBudgetBytes(), options.chunkSizeOverride());
+        options = new EngineOptions(
+                device, options.computeDtype(), options.memoryBudgetBytes(), options.chunkSizeOverride());
         long total = 2L * seeds.size() * promptList.size();
-        ModelSummary baseSummary;
-        ModelSummary instructSummary;
+        ModelInfo baseSummary;
+        ModelInfo instructSummary;
         RoleMetrics baseMetrics;
         RoleMetrics instructMetrics;
         Map<String, String> libraries = new LinkedHashMap<>();
@@ -188,117 +236,143 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
         runtime.put("wall_seconds", Math.round((Instant.now().toEpochMilli() - started.toEpochMilli()) / 100.0) / 10.0);
 
-        Methodology methodology = Methodology.of(seeds, maxLength, computeDtype.id(),
-                prompts == null ? PromptSets.STANDARD_10_V3_NAME : prompts.getFileName().toString(), md5, promptList.size(),
-                proto.id());
-        RunDescription run = new RunDescription(id, started, pair, baseSummary, instructSummary, methodology,
-                EngineVersion.VERSION, libraries, runtime);
-        RunReport report = ResultsAssembler.assemble(run, baseMetrics, instructMetrics, ref, records, statisticsOptions);
+        PromptSpec promptSpec = prompts == null
+                ? PromptSpec.standard10v3()
+                : PromptSpec.inline(prompts.getFileName().toString(), promptList);
+        Methodology methodology = Methodology.of(seeds, maxLength, computeDtype.id(), promptSpec, proto.id());
+        RunDescription run = new RunDescription(
+                id,
+                started,
+                pair,
+                baseSummary,
+                instructSummary,
+                methodology,
+                EngineVersion.VERSION,
+                libraries,
+                runtime);
+        RunReport report =
+                ResultsAssembler.assemble(run, baseMetrics, instructMetrics, ref, records, statisticsOptions);
         RunWriter.RunFiles files = RunWriter.write(report, out);
         if (artifactLog != null) {
-            RunWriter.appendArtifactEntry(report, files.files().stream().map(p -> p.getFileName().toString()).toList(),
+            RunWriter.appendArtifactEntry(
+                    report,
+                    files.files().stream().map(p -> p.getFileName().toString()).toList(),
                     artifactLog);
         }
 
-        System.out.printf(Locale.ROOT, "%s -> %s: verdict %s; %d of 3 criteria on point estimates; SI %.4f -> %.4f (%+.4f);"
+        System.out.printf(
+                Locale.ROOT,
+                "%s -> %s: verdict %s; %d of 3 criteria on point estimates; SI %.4f -> %.4f (%+.4f);"
                         + " comparison with %s: %s%n",
-                baseSummary.name(), instructSummary.name(), report.evidence().line(), report.verdict().criteriaMet(),
-                baseMetrics.specialization().specializationIndex(), instructMetrics.specialization().specializationIndex(),
-                report.verdict().deltaSpecialization(), ref.model(), report.comparison().label());
+                baseSummary.name(),
+                instructSummary.name(),
+                report.evidence().line(),
+                report.verdict().criteriaMet(),
+                baseMetrics.specialization().specializationIndex(),
+                instructMetrics.specialization().specializationIndex(),
+                report.verdict().deltaSpecialization(),
+                ref.model(),
+                report.comparison().label());
         if (report.uncertainty() != null) {
             System.out.println(report.uncertainty().verdictSummary());
             for (Uncertainty.Criterion c : report.uncertainty().criteria()) {
-                System.out.printf(Locale.ROOT, "  %s: delta %+.6f, BCa interval [%+.6f, %+.6f], p = %.4g%s%s%n", c.name(),
-                        c.delta(), c.interval().low(), c.interval().high(), c.pValue(),
-                        c.independent() ? String.format(Locale.ROOT, ", Holm p = %.4g", c.pHolm()) : " (repeats the first)",
+                System.out.printf(
+                        Locale.ROOT,
+                        "  %s: delta %+.6f, BCa interval [%+.6f, %+.6f], p = %.4g%s%s%n",
+                        c.name(),
+                        c.delta(),
+                        c.interval().low(),
+                        c.interval().high(),
+                        c.pValue(),
+                        c.independent()
+                                ? String.format(Locale.ROOT, ", Holm p = %.4g", c.pHolm())
+                                : " (repeats the first)",
                         c.significant() ? ", excludes 0" : "");
             }
         } else {
-            System.out.println("uncertainty: " + report.results().at("/statistics/uncertainty").asText());
+            System.out.println("uncertainty: "
+                    + report.results().at("/statistics/uncertainty").asText());
         }
         JsonNode pc = report.results().at("/statistics/protocol_comparison");
         if (pc.isObject()) {
-            System.out.printf(Locale.ROOT, "e11-v3 vs attendable: %d of %d (base) and %d of %d (instruct) cases differ; "
+            System.out.printf(
+                    Locale.ROOT,
+                    "e11-v3 vs attendable: %d of %d (base) and %d of %d (instruct) cases differ; "
                             + "delta SI e11-v3 %+.6f, masked %+.6f, attendable %+.6f; verdict %s / %s / %s%n",
-                    pc.at("/cases/base/differing").asInt(), pc.at("/cases/base/cases").asInt(),
-                    pc.at("/cases/instruct/differing").asInt(), pc.at("/cases/instruct/cases").asInt(),
+                    pc.at("/cases/base/differing").asInt(),
+                    pc.at("/cases/base/cases").asInt(),
+                    pc.at("/cases/instruct/differing").asInt(),
+                    pc.at("/cases/instruct/cases").asInt(),
                     pc.at("/metrics/delta/specialization_index/e11-v3").asDouble(),
                     pc.at("/metrics/delta/specialization_index/masked").asDouble(),
                     pc.at("/metrics/delta/specialization_index/attendable").asDouble(),
-                    pc.at("/verdict/e11-v3").asText(), pc.at("/verdict/masked").asText(),
+                    pc.at("/verdict/e11-v3").asText(),
+                    pc.at("/verdict/masked").asText(),
                     pc.at("/verdict/attendable").asText());
         }
-        System.out.println("wrote " + files.files().size() + " files and " + files.zip().getFileName() + " to " + out);
+        System.out.println(
+                "wrote " + files.files().size() + " files and " + files.zip().getFileName() + " to " + out);
         report.warnings().forEach(w -> System.err.println("warning: " + w));
         return 0;
     }
 
-    record Role(ModelSummary summary, RoleMetrics metrics) {}
+    record Role(ModelInfo summary, RoleMetrics metrics) {}
 
-    private Role runRole(EntropyEngine engine, String role, ResolvedModel resolved, List<String> promptList, EntropyRequest request,
-            List<EntropyRecord> records, ProgressBar bar, long[] offset, Map<String, Object> runtime) throws Exception {
+    private Role runRole(
+            EntropyEngine engine,
+            String role,
+            ResolvedModel resolved,
+            List<String> promptList,
+            EntropyRequest request,
+            List<EntropyRecord> records,
+            ProgressBar bar,
+            long[] offset,
+            Map<String, Object> runtime)
+            throws Exception {
         long t0 = System.nanoTime();
         Path dir = resolved.directory();
         try (LoadedModel model = engine.load(dir)) {
-            ModelArchitecture a = model.architecture();
             List<SeedMetrics> seedMetrics = new ArrayList<>();
             for (int seed : seeds) {
                 long base0 = offset[0];
-                List<PromptEntropies> result = model.computeEntropies(promptList, request,
-                        (done, total) -> bar.update(base0 + done));
+                List<PromptEntropies> result =
+                        model.computeEntropies(promptList, request, (done, total) -> bar.update(base0 + done));
                 offset[0] += promptList.size();
                 bar.update(offset[0]);
                 double[][][] cube = new double[result.size()][][];
                 for (PromptEntropies p : result) {
-                    double[][] e = toDouble(p.entropies());
+                    double[][] e = PromptReductions.doubles(p.entropies());
                     cube[p.promptIndex()] = e;
                     records.add(record(role, seed, p, e));
                 }
-                seedMetrics.add(NotebookMetrics.seed(seed, cube, a.numKvHeads()));
+                seedMetrics.add(NotebookMetrics.seed(seed, cube, model.config().numKvHeads()));
             }
-            List<WeightFileHash> hashes = new ArrayList<>();
-            long params = 0;
-            boolean paramsKnown = true;
-            for (WeightFile f : model.weightFiles()) {
-                hashes.add(new WeightFileHash(f.name(), f.sizeBytes(), f.sha256()));
-                long n = safetensorsParameters(f.path());
-                paramsKnown &= n >= 0;
-                params += Math.max(n, 0);
-            }
-            Path abs = dir.toAbsolutePath().normalize();
-            Provenance origin = resolved.provenance();
-            boolean fromHub = origin.repoId() != null;
-            ModelSummary summary = new ModelSummary(role,
-                    fromHub ? origin.repoId() : abs.getFileName().toString(),
-                    fromHub ? origin.endpoint() + "/" + origin.repoId() : abs.toString(),
-                    fromHub ? origin.commit() : null, a.modelType(),
-                    a.numLayers(), a.numHeads(), a.numKvHeads(), a.headDim(), a.storageDtype(),
-                    paramsKnown ? params : null, hashes);
+            ModelInfo summary =
+                    model.describe(resolved.name(), resolved.source(), resolved.revision(), WeightFile::sha256);
             runtime.put(role + "_seconds", Math.round((System.nanoTime() - t0) / 1e8) / 10.0);
-            runtime.put(role + "_placement", model.placement()); // e.g. "gpu:0 embedding + layers 0-15, gpu:1 layers 16-31"
+            runtime.put(
+                    role + "_placement", model.placement()); // e.g. "gpu:0 embedding + layers 0-15, gpu:1 layers 16-31"
             return new Role(summary, NotebookMetrics.aggregate(seedMetrics));
         }
     }
 
     /** The exported record of one prompt, with the sink mass, row entropy and other protocols when computed. */
     static EntropyRecord record(String role, int seed, PromptEntropies p, double[][] entropies) {
-        Map<String, EntropyRecord.ProtocolValues> protocols = new LinkedHashMap<>();
-        p.protocols().forEach((proto, r) -> protocols.put(proto.id(),
-                new EntropyRecord.ProtocolValues(toDouble(r.entropies()), r.normalizers())));
-        return new EntropyRecord(role, seed, p.promptIndex(), p.inputIds(), p.attentionMask(), entropies,
-                p.sinkMass() == null ? null : toDouble(p.sinkMass()), p.rowEntropy() == null ? null : toDouble(p.rowEntropy()),
+        Map<String, PromptReductions.ProtocolValues> protocols = new LinkedHashMap<>();
+        p.protocols()
+                .forEach((proto, r) -> protocols.put(
+                        proto.id(),
+                        new PromptReductions.ProtocolValues(PromptReductions.doubles(r.entropies()), r.normalizers())));
+        return new EntropyRecord(
+                role,
+                seed,
+                p.promptIndex(),
+                p.inputIds(),
+                p.attentionMask(),
+                entropies,
+                PromptReductions.doubles(p.sinkMass()),
+                PromptReductions.doubles(p.rowEntropy()),
                 protocols);
-    }
-
-    static double[][] toDouble(float[][] f) {
-        double[][] d = new double[f.length][];
-        for (int i = 0; i < f.length; i++) {
-            d[i] = new double[f[i].length];
-            for (int j = 0; j < f[i].length; j++) {
-                d[i][j] = f[i][j];
-            }
-        }
-        return d;
     }
 
     /** Checks a local model directory before anything loads; Hub ids are checked when they resolve. */
@@ -308,12 +382,15 @@ final class AnalyzeCommand implements Callable<Integer> {
         }
     }
 
+    /** The directory exists and has a config.json (named as the engine names it); the engine checks the rest when it loads. */
     static void requireModelDir(Path dir, String option) {
         if (!Files.isDirectory(dir)) {
             throw new IllegalArgumentException(option + " " + dir + ": no such directory");
         }
-        if (!Files.isRegularFile(dir.resolve("config.json"))) {
-            throw new IllegalArgumentException(option + " " + dir + ": no config.json (expected a Hugging Face model directory)");
+        try {
+            ModelConfig.file(dir);
+        } catch (ModelException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
     }
 
@@ -329,7 +406,8 @@ final class AnalyzeCommand implements Callable<Integer> {
             try {
                 node = MetricsJson.MAPPER.readTree(text);
             } catch (IOException e) {
-                throw new IllegalArgumentException("--prompts " + file + ": not valid JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
+                throw new IllegalArgumentException("--prompts " + file + ": not valid JSON ("
+                        + e.getMessage().lines().findFirst().orElse("") + ")");
             }
             for (int i = 0; i < node.size(); i++) {
                 if (!node.get(i).isTextual()) {
@@ -344,58 +422,6 @@ final class AnalyzeCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--prompts " + file + ": no prompts");
         }
         return list;
-    }
-
-    /** "llama3-gqa" for llama3-gqa-base / llama3-gqa-instruct; else "A_vs_B". */
-    /** The repository's name for a Hub model (its snapshot directory is named by commit), else the directory's. */
-    static String shortName(ResolvedModel model) {
-        String repoId = model.provenance().repoId();
-        return repoId != null ? repoId.substring(repoId.indexOf('/') + 1)
-                : model.directory().toAbsolutePath().normalize().getFileName().toString();
-    }
-
-    static String pairName(Path b, Path i) {
-        return pairName(b.toAbsolutePath().normalize().getFileName().toString(),
-                i.toAbsolutePath().normalize().getFileName().toString());
-    }
-
-    static String pairName(String x, String y) {
-        int n = 0;
-        while (n < Math.min(x.length(), y.length()) && x.charAt(n) == y.charAt(n)) {
-            n++;
-        }
-        String common = x.substring(0, n).replaceAll("[-_.]+$", "");
-        return common.length() >= 3 ? common : x + "_vs_" + y;
-    }
-
-    /** Parameters in a safetensors file: the product of every tensor's shape in its header; -1 if unreadable. */
-    static long safetensorsParameters(Path file) {
-        try (InputStream in = Files.newInputStream(file)) {
-            byte[] len = in.readNBytes(8);
-            if (len.length < 8) {
-                return -1;
-            }
-            long headerLength = ByteBuffer.wrap(len).order(ByteOrder.LITTLE_ENDIAN).getLong();
-            if (headerLength <= 0 || headerLength > 100L << 20) {
-                return -1;
-            }
-            JsonNode header = MetricsJson.MAPPER.readTree(in.readNBytes((int) headerLength));
-            long total = 0;
-            for (var it = header.fields(); it.hasNext(); ) {
-                var e = it.next();
-                if (e.getKey().equals("__metadata__")) {
-                    continue;
-                }
-                long count = 1;
-                for (JsonNode d : e.getValue().path("shape")) {
-                    count *= d.asLong();
-                }
-                total += count;
-            }
-            return total;
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
     }
 
     static Map<String, String> libraryVersions() {

@@ -28,7 +28,8 @@ final class CliErrors {
     private static boolean isVerbose(ParseResult parseResult) {
         ParseResult sub = parseResult;
         while (sub != null) {
-            if (sub.originalArgs() != null && Arrays.asList(sub.originalArgs().toArray()).contains("--verbose")) {
+            if (sub.originalArgs() != null
+                    && Arrays.asList(sub.originalArgs().toArray()).contains("--verbose")) {
                 return true;
             }
             sub = sub.subcommand();

@@ -18,11 +18,17 @@ import picocli.CommandLine.Option;
  * its reference, as the notebook compares GQA with MHA. Uses a running {@code territory up} if
  * there is one; otherwise starts its own and stops it at the end.
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Runs the fixture pairs (MHA, then GQA against it) through a local pipeline and prints the verdict.")
+@Command(
+        name = "demo",
+        mixinStandardHelpOptions = true,
+        description =
+                "Runs the fixture pairs (MHA, then GQA against it) through a local pipeline and prints the verdict.")
 final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--out", description = "directory for the runs' files (default ${DEFAULT-VALUE})", defaultValue = "territory-out")
+    @Option(
+            names = "--out",
+            description = "directory for the runs' files (default ${DEFAULT-VALUE})",
+            defaultValue = "territory-out")
     Path out;
 
     @Option(names = "--verbose", description = "print stack traces of errors")
@@ -34,7 +40,8 @@ final class DemoCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         Path home = UpCommand.Stack.home();
         Path models = home.resolve("testdata/fixtures/models");
-        for (String m : new String[] {"mistral-mha-base", "mistral-mha-instruct", "llama3-gqa-base", "llama3-gqa-instruct"}) {
+        for (String m :
+                new String[] {"mistral-mha-base", "mistral-mha-instruct", "llama3-gqa-base", "llama3-gqa-instruct"}) {
             AnalyzeCommand.requireModelDir(models.resolve(m), "fixture");
         }
         Optional<Properties> running = UpCommand.Stack.running(home);
@@ -59,16 +66,32 @@ final class DemoCommand implements Callable<Integer> {
         });
         Runtime.getRuntime().addShutdownHook(stopper);
         try {
-            String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(java.time.Instant.now());
+            String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+                    .withZone(ZoneOffset.UTC)
+                    .format(java.time.Instant.now());
             SubmitCommand.Submission submission = new SubmitCommand.Submission(bootstrap, report, System.out);
             String mhaId = "demo-mha-" + stamp;
-            RunRequested mha = SubmitCommand.request(models.resolve("mistral-mha-base"), models.resolve("mistral-mha-instruct"),
-                    null, null, null, mhaId, null, null);
+            RunRequested mha = SubmitCommand.request(
+                    models.resolve("mistral-mha-base"),
+                    models.resolve("mistral-mha-instruct"),
+                    null,
+                    null,
+                    null,
+                    mhaId,
+                    null,
+                    null);
             Path mhaOut = out.resolve(mhaId);
             SubmitCommand.Result mhaResult = submission.run(mha, mhaOut, Duration.ofMinutes(30));
             String gqaId = "demo-gqa-" + stamp;
-            RunRequested gqa = SubmitCommand.request(models.resolve("llama3-gqa-base"), models.resolve("llama3-gqa-instruct"),
-                    null, null, null, gqaId, mhaId, null);
+            RunRequested gqa = SubmitCommand.request(
+                    models.resolve("llama3-gqa-base"),
+                    models.resolve("llama3-gqa-instruct"),
+                    null,
+                    null,
+                    null,
+                    gqaId,
+                    mhaId,
+                    null);
             Path gqaOut = out.resolve(gqaId);
             SubmitCommand.Result gqaResult = submission.run(gqa, gqaOut, Duration.ofMinutes(30));
             System.out.println();
@@ -76,8 +99,9 @@ final class DemoCommand implements Callable<Integer> {
                     + mhaOut.resolve("results.json").toAbsolutePath());
             System.out.println("GQA fixture pair (llama3-gqa) vs the MHA run: verdict " + gqaResult.verdict()
                     + "; results.json: " + gqaOut.resolve("results.json").toAbsolutePath());
-            System.out.println("note: these are small random-weight test models; the verdicts exercise the pipeline and "
-                    + "mean nothing about real fine-tuning.");
+            System.out.println(
+                    "note: these are small random-weight test models; the verdicts exercise the pipeline and "
+                            + "mean nothing about real fine-tuning.");
             System.out.printf("demo: done in %.1f s%n", (System.nanoTime() - t0) / 1e9);
             return Files.isRegularFile(gqaOut.resolve("results.json")) ? 0 : 1;
         } finally {

@@ -29,40 +29,66 @@ import picocli.CommandLine.Option;
  * object per prompt and line ({@code promptIndex}, {@code inputIds}, {@code attentionMask},
  * {@code entropies[layer][head]}, {@code sinkMass[layer][head]}, optionally {@code rowEntropy}).
  */
-@Command(name = "entropies", mixinStandardHelpOptions = true,
-        description = "Per-head normalized attention entropies of each prompt (the notebook's e11-v3 protocol by default).")
+@Command(
+        name = "entropies",
+        mixinStandardHelpOptions = true,
+        description =
+                "Per-head normalized attention entropies of each prompt (the notebook's e11-v3 protocol by default).")
 final class EntropiesCommand implements Callable<Integer> {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR|ORG/NAME[@REV]",
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "DIR|ORG/NAME[@REV]",
             description = "Hugging Face model directory (llama, mistral, qwen2), or a Hub id with an optional revision "
                     + "(downloaded into the Hub cache: HF_ENDPOINT, HF_TOKEN, HF_HUB_CACHE, HF_HUB_OFFLINE).")
     String model;
 
-    @Option(names = "--prompts", description = "JSON array of strings, or a text file with one prompt per line "
-            + "(default: the notebook's Standard-10 v3 set, MD5-checked).")
+    @Option(
+            names = "--prompts",
+            description = "JSON array of strings, or a text file with one prompt per line "
+                    + "(default: the notebook's Standard-10 v3 set, MD5-checked).")
     Path prompts;
 
-    @Option(names = "--max-length", defaultValue = "128", description = "Truncate and pad prompts to this many tokens (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-length",
+            defaultValue = "128",
+            description = "Truncate and pad prompts to this many tokens (default ${DEFAULT-VALUE}).")
     int maxLength;
 
-    @Option(names = "--dtype", defaultValue = RunRequested.DEFAULT_DTYPE,
-            description = "Compute dtype: bfloat16 (the notebook's, emulated), float32 or float16 (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--dtype",
+            defaultValue = RunRequested.DEFAULT_DTYPE,
+            description =
+                    "Compute dtype: bfloat16 (the notebook's, emulated), float32 or float16 (default ${DEFAULT-VALUE}).")
     String dtype;
 
-    @Option(names = "--protocol", defaultValue = "e11-v3", description = "e11-v3 (the notebook's), masked or attendable (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--protocol",
+            defaultValue = "e11-v3",
+            description = "e11-v3 (the notebook's), masked or attendable (default ${DEFAULT-VALUE}).")
     String protocol;
 
-    @Option(names = "--batch", defaultValue = "4", description = "Prompts per forward pass; results do not depend on it (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--batch",
+            defaultValue = "4",
+            description = "Prompts per forward pass; results do not depend on it (default ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--chunk", defaultValue = "0", description = "Query rows per attention chunk (default: from the memory budget).")
+    @Option(
+            names = "--chunk",
+            defaultValue = "0",
+            description = "Query rows per attention chunk (default: from the memory budget).")
     int chunk;
 
     @Option(names = "--row-entropy", description = "Also write each head's mean per-row entropy in bits (rowEntropy).")
     boolean rowEntropy;
 
-    @Option(names = "--device", defaultValue = "cpu",
-            description = "cpu, gpu:N, gpu:0,gpu:1 (layers spread over them), or auto (every visible GPU, else cpu) (default ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--device",
+            defaultValue = "cpu",
+            description =
+                    "cpu, gpu:N, gpu:0,gpu:1 (layers spread over them), or auto (every visible GPU, else cpu) (default ${DEFAULT-VALUE}).")
     String device;
 
     @Option(names = "--out", required = true, description = "Output file (JSON lines).")
@@ -87,9 +113,12 @@ final class EntropiesCommand implements Callable<Integer> {
         ResolvedModel resolved = ModelArguments.resolve(model, "model");
         EngineOptions options = new EngineOptions(device, computeDtype, EngineOptions.DEFAULT_MEMORY_BUDGET, chunk);
         List<PromptEntropies> results;
-        try (EntropyEngine engine = createEngine(options); LoadedModel loaded = engine.load(resolved.directory())) {
+        try (EntropyEngine engine = createEngine(options);
+                LoadedModel loaded = engine.load(resolved.directory())) {
             try (ProgressBar bar = new ProgressBar("entropies", texts.size())) {
-                results = loaded.computeEntropies(texts, new EntropyRequest(maxLength, proto, batch, rowEntropy),
+                results = loaded.computeEntropies(
+                        texts,
+                        new EntropyRequest(maxLength, proto, batch, rowEntropy),
                         (done, total) -> bar.update(done));
             }
         }

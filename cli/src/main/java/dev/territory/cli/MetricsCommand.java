@@ -29,15 +29,26 @@ import picocli.CommandLine.Option;
  * {@code promptIndex}, {@code entropies[layer][head]}; other fields are ignored. Output: see
  * {@link MetricsDocument}.
  */
-@Command(name = "metrics", mixinStandardHelpOptions = true,
-        description = "Computes the notebook's specialization and GQA-group metrics and the verdict from per-prompt entropies.")
+@Command(
+        name = "metrics",
+        mixinStandardHelpOptions = true,
+        description =
+                "Computes the notebook's specialization and GQA-group metrics and the verdict from per-prompt entropies.")
 final class MetricsCommand implements Callable<Integer> {
 
-    @Option(names = "--entropies", required = true, paramLabel = "FILE.jsonl",
-            description = "per-prompt entropies: one JSON object per line with role, seed, promptIndex, entropies[layer][head]")
+    @Option(
+            names = "--entropies",
+            required = true,
+            paramLabel = "FILE.jsonl",
+            description =
+                    "per-prompt entropies: one JSON object per line with role, seed, promptIndex, entropies[layer][head]")
     Path entropies;
 
-    @Option(names = "--num-kv-heads", required = true, paramLabel = "N", description = "KV heads (query heads must divide by it)")
+    @Option(
+            names = "--num-kv-heads",
+            required = true,
+            paramLabel = "N",
+            description = "KV heads (query heads must divide by it)")
     int numKvHeads;
 
     @Option(names = "--out", required = true, paramLabel = "FILE.json", description = "where to write the results JSON")
@@ -57,8 +68,7 @@ final class MetricsCommand implements Callable<Integer> {
         ObjectNode document;
         try {
             computed = MetricsDocument.compute(roles.get("base"), roles.get("instruct"), numKvHeads);
-            document = options == null ? MetricsDocument.build(computed)
-                    : MetricsDocument.build(computed, roles.get("base"), roles.get("instruct"), numKvHeads, options);
+            document = MetricsDocument.build(computed, roles.get("base"), roles.get("instruct"), numKvHeads, options);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(entropies + ": " + e.getMessage(), e);
         }
@@ -67,10 +77,14 @@ final class MetricsCommand implements Callable<Integer> {
             Files.createDirectories(parent);
         }
         MetricsJson.MAPPER.writeValue(out.toFile(), document);
-        System.out.printf("%s: base SI %.4f, instruct SI %.4f, verdict %s (%d of 3 criteria) -> %s%n",
-                entropies.getFileName(), computed.base().specialization().specializationIndex(),
-                computed.instruct().specialization().specializationIndex(), computed.verdict().code(),
-                computed.verdict().criteriaMet(), out);
+        System.out.printf(
+                "%s: base SI %.4f, instruct SI %.4f, verdict %s (%d of 3 criteria) -> %s%n",
+                entropies.getFileName(),
+                computed.base().specialization().specializationIndex(),
+                computed.instruct().specialization().specializationIndex(),
+                computed.verdict().code(),
+                computed.verdict().criteriaMet(),
+                out);
         JsonNode summary = document.at("/statistics/verdict_uncertainty/summary");
         if (!summary.isMissingNode()) {
             System.out.println(summary.asText());
@@ -109,8 +123,8 @@ final class MetricsCommand implements Callable<Integer> {
                 }
                 String role = line.path("role").asText(null);
                 if (!"base".equals(role) && !"instruct".equals(role)) {
-                    throw new IllegalArgumentException(where + ": role must be \"base\" or \"instruct\", found "
-                            + line.get("role"));
+                    throw new IllegalArgumentException(
+                            where + ": role must be \"base\" or \"instruct\", found " + line.get("role"));
                 }
                 int seed = integer(line, "seed", where);
                 int prompt = integer(line, "promptIndex", where);
@@ -121,15 +135,16 @@ final class MetricsCommand implements Callable<Integer> {
                 try {
                     matrix = MetricsJson.readMatrix(line.get("entropies"));
                 } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException(where + ": entropies must be [layer][head] numbers: " + e.getMessage());
+                    throw new IllegalArgumentException(
+                            where + ": entropies must be [layer][head] numbers: " + e.getMessage());
                 }
                 if (matrix.length == 0 || matrix[0].length == 0) {
                     throw new IllegalArgumentException(where + ": entropies are empty");
                 }
                 for (int l = 0; l < matrix.length; l++) {
                     if (matrix[l].length != matrix[0].length) {
-                        throw new IllegalArgumentException(where + ": entropies layer " + l + " has "
-                                + matrix[l].length + " heads, layer 0 has " + matrix[0].length);
+                        throw new IllegalArgumentException(where + ": entropies layer " + l + " has " + matrix[l].length
+                                + " heads, layer 0 has " + matrix[0].length);
                     }
                 }
                 int[] shape = {matrix.length, matrix[0].length};
@@ -147,7 +162,8 @@ final class MetricsCommand implements Callable<Integer> {
                             + prompt + " (also on line " + previous + ")");
                 }
                 data.computeIfAbsent(role, r -> new LinkedHashMap<>())
-                        .computeIfAbsent(seed, s -> new TreeMap<>()).put(prompt, matrix);
+                        .computeIfAbsent(seed, s -> new TreeMap<>())
+                        .put(prompt, matrix);
             }
         }
         Map<String, RoleInput> roles = new LinkedHashMap<>();
@@ -163,7 +179,8 @@ final class MetricsCommand implements Callable<Integer> {
                     firstSeed = s.getKey();
                 } else if (!s.getValue().keySet().equals(seeds.get(firstSeed).keySet())) {
                     throw new IllegalArgumentException(file + ": " + role + " seed " + s.getKey() + " has promptIndex "
-                            + s.getValue().keySet() + ", seed " + firstSeed + " has " + seeds.get(firstSeed).keySet());
+                            + s.getValue().keySet() + ", seed " + firstSeed + " has "
+                            + seeds.get(firstSeed).keySet());
                 }
                 bySeed.put(s.getKey(), new ArrayList<>(s.getValue().values()).toArray(new double[0][][]));
             }

@@ -33,10 +33,6 @@ final class ProgressBar implements AutoCloseable {
         draw();
     }
 
-    synchronized void step(long amount) {
-        update(done + amount);
-    }
-
     synchronized void update(long doneNow) {
         done = Math.min(doneNow, total);
         draw();
@@ -50,8 +46,8 @@ final class ProgressBar implements AutoCloseable {
     private void draw() {
         int filled = (int) (WIDTH * done / total);
         double seconds = Duration.between(start, Instant.now()).toMillis() / 1000.0;
-        String line = String.format("%s [%s%s] %d/%d %.1f s",
-                label, "#".repeat(filled), ".".repeat(WIDTH - filled), done, total, seconds);
+        String line = String.format(
+                "%s [%s%s] %d/%d %.1f s", label, "#".repeat(filled), ".".repeat(WIDTH - filled), done, total, seconds);
         if (interactive) {
             out.print("\r" + line);
             out.flush();

@@ -4,24 +4,38 @@ import dev.territory.statistics.Uncertainty;
 import picocli.CommandLine.Option;
 
 /**
- * Issue 9's uncertainty settings, shared by {@code territory metrics} and {@code territory analyze}
+ * The uncertainty settings (bootstrap, permutation test), shared by {@code territory metrics} and {@code territory analyze}
  * (a picocli mixin: {@code @Mixin StatisticsOptions statistics}).
  */
 final class StatisticsOptions {
 
-    @Option(names = "--bootstrap", paramLabel = "N", defaultValue = "2000",
-            description = "bootstrap resamples over prompts (default ${DEFAULT-VALUE}); 0 skips bootstrap and permutation test")
+    @Option(
+            names = "--bootstrap",
+            paramLabel = "N",
+            defaultValue = "2000",
+            description =
+                    "bootstrap resamples over prompts (default ${DEFAULT-VALUE}); 0 skips bootstrap and permutation test")
     int resamples;
 
-    @Option(names = "--permutations", paramLabel = "N", defaultValue = "10000",
+    @Option(
+            names = "--permutations",
+            paramLabel = "N",
+            defaultValue = "10000",
             description = "paired permutations (default ${DEFAULT-VALUE}); all 2^prompts are enumerated when fewer")
     int permutations;
 
-    @Option(names = "--stat-seed", paramLabel = "SEED", defaultValue = "42",
+    @Option(
+            names = "--stat-seed",
+            paramLabel = "SEED",
+            defaultValue = "42",
             description = "seed of the bootstrap and permutation random generator (default ${DEFAULT-VALUE})")
     long statSeed;
 
-    @Option(names = "--level", paramLabel = "L", defaultValue = "0.95", description = "interval level (default ${DEFAULT-VALUE})")
+    @Option(
+            names = "--level",
+            paramLabel = "L",
+            defaultValue = "0.95",
+            description = "interval level (default ${DEFAULT-VALUE})")
     double level;
 
     /** The settings, or null for {@code --bootstrap 0}; bad values name their option. */

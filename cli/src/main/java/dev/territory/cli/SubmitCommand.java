@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.territory.contracts.EventCodec;
 import dev.territory.contracts.ModelRef;
+import dev.territory.contracts.PairName;
 import dev.territory.contracts.PromptSpec;
-import dev.territory.contracts.Role;
 import dev.territory.contracts.RunCompleted;
 import dev.territory.contracts.RunFailed;
 import dev.territory.contracts.RunProgress;
@@ -52,20 +52,32 @@ import picocli.CommandLine.Option;
  * run's progress events with a progress bar, prints the verdict, and downloads the run's files
  * from the report service into {@code --out}.
  */
-@Command(name = "submit", mixinStandardHelpOptions = true,
+@Command(
+        name = "submit",
+        mixinStandardHelpOptions = true,
         description = "Submits a run to the pipeline started by 'territory up', follows it, and downloads its files.")
 final class SubmitCommand implements Callable<Integer> {
 
-    @Option(names = "--base", required = true, paramLabel = "DIR|ORG/NAME[@REV]",
-            description = "base model: a directory the inference service can read, or a Hub id with an optional revision "
-                    + "(downloaded by the inference service into its Hub cache)")
+    @Option(
+            names = "--base",
+            required = true,
+            paramLabel = "DIR|ORG/NAME[@REV]",
+            description =
+                    "base model: a directory the inference service can read, or a Hub id with an optional revision "
+                            + "(downloaded by the inference service into its Hub cache)")
     String base;
 
-    @Option(names = "--instruct", required = true, paramLabel = "DIR|ORG/NAME[@REV]",
+    @Option(
+            names = "--instruct",
+            required = true,
+            paramLabel = "DIR|ORG/NAME[@REV]",
             description = "instruction-tuned model: a directory or a Hub id, as --base")
     String instruct;
 
-    @Option(names = "--prompts", paramLabel = "FILE", description = "prompts: a JSON array of strings or one per line (default: Standard-10 v3)")
+    @Option(
+            names = "--prompts",
+            paramLabel = "FILE",
+            description = "prompts: a JSON array of strings or one per line (default: Standard-10 v3)")
     Path prompts;
 
     @Option(names = "--seeds", split = ",", paramLabel = "N", description = "seeds (default 42,123,456)")
@@ -77,23 +89,34 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--run-id", paramLabel = "ID", description = "run id (default: <pair>-<timestamp>)")
     String runId;
 
-    @Option(names = "--reference", paramLabel = "e11-mistral|RUN_ID", description = "MHA reference (default e11-mistral)")
+    @Option(
+            names = "--reference",
+            paramLabel = "e11-mistral|RUN_ID",
+            description = "MHA reference (default e11-mistral)")
     String reference;
 
-    @Option(names = "--dtype", paramLabel = "DTYPE", description = "compute dtype: bfloat16 (the notebook's, emulated), "
-            + "float32 or float16 (default " + RunRequested.DEFAULT_DTYPE + ")")
+    @Option(
+            names = "--dtype",
+            paramLabel = "DTYPE",
+            description = "compute dtype: bfloat16 (the notebook's, emulated), " + "float32 or float16 (default "
+                    + RunRequested.DEFAULT_DTYPE + ")")
     String dtype;
 
     @Option(names = "--out", required = true, paramLabel = "DIR", description = "where the run's files are written")
     Path out;
 
-    @Option(names = "--bootstrap-servers", description = "Kafka (default: the stack of 'territory up', else $KAFKA_BOOTSTRAP_SERVERS)")
+    @Option(
+            names = "--bootstrap-servers",
+            description = "Kafka (default: the stack of 'territory up', else $KAFKA_BOOTSTRAP_SERVERS)")
     String bootstrapServers;
 
     @Option(names = "--report-url", description = "report service base URL (default: the stack of 'territory up')")
     String reportUrl;
 
-    @Option(names = "--timeout", description = "give up after this many minutes (default ${DEFAULT-VALUE})", defaultValue = "120")
+    @Option(
+            names = "--timeout",
+            description = "give up after this many minutes (default ${DEFAULT-VALUE})",
+            defaultValue = "120")
     int timeoutMinutes;
 
     @Option(names = "--verbose", description = "print stack traces of errors")
@@ -105,11 +128,13 @@ final class SubmitCommand implements Callable<Integer> {
         ModelRef baseRef = modelRef(base, "--base");
         ModelRef instructRef = modelRef(instruct, "--instruct");
         Properties stack = UpCommand.Stack.running(UpCommand.Stack.home()).orElse(new Properties());
-        String kafka = bootstrapServers != null ? bootstrapServers
+        String kafka = bootstrapServers != null
+                ? bootstrapServers
                 : stack.getProperty("bootstrap.servers", System.getenv("KAFKA_BOOTSTRAP_SERVERS"));
         String report = reportUrl != null ? reportUrl : stack.getProperty("report.url");
         if (kafka == null || report == null) {
-            throw new IllegalStateException("no running pipeline: start one with ./territory up (or pass --bootstrap-servers and --report-url)");
+            throw new IllegalStateException(
+                    "no running pipeline: start one with ./territory up (or pass --bootstrap-servers and --report-url)");
         }
         RunRequested request = request(baseRef, instructRef, prompts, seeds, maxLength, runId, reference, dtype);
         Result result = new Submission(kafka, report, System.out).run(request, out, Duration.ofMinutes(timeoutMinutes));
@@ -137,21 +162,48 @@ final class SubmitCommand implements Callable<Integer> {
         return ModelRef.local(dir.toString());
     }
 
-    static RunRequested request(Path base, Path instruct, Path promptsFile, List<Integer> seeds, Integer maxLength,
-            String runId, String reference, String dtype) throws IOException {
-        return request(ModelRef.local(base.toAbsolutePath().normalize().toString()),
-                ModelRef.local(instruct.toAbsolutePath().normalize().toString()), promptsFile, seeds, maxLength, runId, reference,
+    static RunRequested request(
+            Path base,
+            Path instruct,
+            Path promptsFile,
+            List<Integer> seeds,
+            Integer maxLength,
+            String runId,
+            String reference,
+            String dtype)
+            throws IOException {
+        return request(
+                ModelRef.local(base.toAbsolutePath().normalize().toString()),
+                ModelRef.local(instruct.toAbsolutePath().normalize().toString()),
+                promptsFile,
+                seeds,
+                maxLength,
+                runId,
+                reference,
                 dtype);
     }
 
     /** The request of these arguments; null ones take the request's defaults. */
-    static RunRequested request(ModelRef base, ModelRef instruct, Path promptsFile, List<Integer> seeds, Integer maxLength,
-            String runId, String reference, String dtype) throws IOException {
-        String id = runId != null ? runId : AnalyzeCommand.pairName(shortName(base), shortName(instruct)) + "-"
-                + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'").withZone(ZoneOffset.UTC).format(java.time.Instant.now());
+    static RunRequested request(
+            ModelRef base,
+            ModelRef instruct,
+            Path promptsFile,
+            List<Integer> seeds,
+            Integer maxLength,
+            String runId,
+            String reference,
+            String dtype)
+            throws IOException {
+        String id = runId != null
+                ? runId
+                : PairName.of(shortName(base), shortName(instruct)) + "-"
+                        + DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmssSSS'Z'")
+                                .withZone(ZoneOffset.UTC)
+                                .format(java.time.Instant.now());
         RunRequested r = RunRequested.of(id, base, instruct);
         if (promptsFile != null) {
-            r = r.withPrompts(PromptSpec.inline(promptsFile.getFileName().toString(), AnalyzeCommand.readPrompts(promptsFile)));
+            r = r.withPrompts(
+                    PromptSpec.inline(promptsFile.getFileName().toString(), AnalyzeCommand.readPrompts(promptsFile)));
         }
         if (seeds != null) {
             r = r.withSeeds(seeds);
@@ -183,7 +235,8 @@ final class SubmitCommand implements Callable<Integer> {
         private final String bootstrap;
         private final String reportUrl;
         private final PrintStream out;
-        private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        private final HttpClient http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         /** How long Kafka may be unreachable when the run is submitted (a broker restart takes seconds). */
         static final Duration KAFKA_WAIT = Duration.ofSeconds(60);
 
@@ -208,33 +261,49 @@ final class SubmitCommand implements Callable<Integer> {
         Result run(RunRequested request, Path outDir, Duration timeout) throws Exception {
             String runId = request.runId();
             int perRole = request.seeds().size() * request.prompts().resolve().size();
-            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                    ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                    // a position beyond a restarted broker's log end rereads the topic (events are filtered by run id)
-                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new ByteArrayDeserializer())) {
+            try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+                    Map.of(
+                            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
+                            ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                            // a position beyond a restarted broker's log end rereads the topic (events are filtered by
+                            // run id)
+                            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+                    new StringDeserializer(),
+                    new ByteArrayDeserializer())) {
                 List<TopicPartition> partitions = new ArrayList<>();
                 for (String topic : List.of(Topics.RUNS_PROGRESS, Topics.RUNS_COMPLETED, Topics.RUNS_FAILED)) {
                     try {
-                        consumer.partitionsFor(topic, KAFKA_WAIT).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+                        consumer.partitionsFor(topic, KAFKA_WAIT)
+                                .forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
                     } catch (org.apache.kafka.common.errors.TimeoutException e) {
-                        throw new IllegalStateException("cannot reach Kafka at " + bootstrap + " within " + KAFKA_WAIT.toSeconds()
-                                + " s (is 'territory up' running?)", e);
+                        throw new IllegalStateException(
+                                "cannot reach Kafka at " + bootstrap + " within " + KAFKA_WAIT.toSeconds()
+                                        + " s (is 'territory up' running?)",
+                                e);
                     }
                 }
                 consumer.assign(partitions);
                 consumer.seekToEnd(partitions);
                 partitions.forEach(consumer::position); // fix the start before the request goes out
-                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(Map.of(
-                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new StringSerializer(), new ByteArraySerializer())) {
+                try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(
+                        Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap),
+                        new StringSerializer(),
+                        new ByteArraySerializer())) {
                     producer.send(new ProducerRecord<>(Topics.RUNS_REQUESTED, runId, EventCodec.encode(request)))
                             .get(KAFKA_WAIT.toSeconds() * 3, java.util.concurrent.TimeUnit.SECONDS);
                 } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-                    throw new IllegalStateException("cannot send run " + runId + " to Kafka at " + bootstrap + ": "
-                            + (e.getCause() != null ? e.getCause().getMessage() : "no acknowledgement"), e);
+                    throw new IllegalStateException(
+                            "cannot send run " + runId + " to Kafka at " + bootstrap + ": "
+                                    + (e.getCause() != null ? e.getCause().getMessage() : "no acknowledgement"),
+                            e);
                 }
-                out.printf("run %s submitted: %s vs %s, seeds %s, reference %s%n", runId, request.base().describe(),
-                        request.instruct().describe(), request.seeds(), request.reference());
+                out.printf(
+                        "run %s submitted: %s vs %s, seeds %s, reference %s%n",
+                        runId,
+                        request.base().describe(),
+                        request.instruct().describe(),
+                        request.seeds(),
+                        request.reference());
                 Map<String, Integer> done = new HashMap<>();
                 long deadline = System.nanoTime() + timeout.toNanos();
                 long nextStateCheck = System.nanoTime() + STATE_CHECK_EVERY.toNanos();
@@ -252,10 +321,13 @@ final class SubmitCommand implements Callable<Integer> {
                             }
                             if (e instanceof RunProgress p && p.role() != null && p.seed() != null) {
                                 done.merge(p.role().id() + "/" + p.seed(), p.done(), Math::max);
-                                bar.update(done.values().stream().mapToInt(Integer::intValue).sum());
+                                bar.update(done.values().stream()
+                                        .mapToInt(Integer::intValue)
+                                        .sum());
                             } else if (e instanceof RunFailed f) {
                                 bar.close();
-                                throw new IllegalStateException("run " + runId + " failed: " + f.service() + ": " + f.reason());
+                                throw new IllegalStateException(
+                                        "run " + runId + " failed: " + f.service() + ": " + f.reason());
                             } else if (e instanceof RunCompleted c) {
                                 bar.update(2L * perRole);
                                 bar.close();
@@ -265,17 +337,24 @@ final class SubmitCommand implements Callable<Integer> {
                         if (System.nanoTime() >= nextStateCheck) {
                             nextStateCheck = System.nanoTime() + STATE_CHECK_EVERY.toNanos();
                             JsonNode state = runStateOrNull(runId);
-                            if (state != null && "FAILED".equals(state.path("status").asText())) {
+                            if (state != null
+                                    && "FAILED".equals(state.path("status").asText())) {
                                 bar.close();
-                                throw new IllegalStateException("run " + runId + " failed: " + state.path("failure").asText());
+                                throw new IllegalStateException("run " + runId + " failed: "
+                                        + state.path("failure").asText());
                             }
-                            if (state != null && "COMPLETED".equals(state.path("status").asText())) {
+                            if (state != null
+                                    && "COMPLETED".equals(state.path("status").asText())) {
                                 bar.update(2L * perRole);
                                 bar.close();
                                 List<String> files = new ArrayList<>();
                                 state.path("files").forEach(f -> files.add(f.asText()));
-                                return completed(runId, state.path("verdict").asText(), state.path("architectureInvariant").asBoolean(),
-                                        files, outDir);
+                                return completed(
+                                        runId,
+                                        state.path("verdict").asText(),
+                                        state.path("architectureInvariant").asBoolean(),
+                                        files,
+                                        outDir);
                             }
                         }
                     }
@@ -304,8 +383,11 @@ final class SubmitCommand implements Callable<Integer> {
         /** The report service's state of the run, or null when it has none or cannot be reached now. */
         private JsonNode runStateOrNull(String runId) {
             try {
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(reportUrl + "/runs/"
-                        + URLEncoder.encode(runId, StandardCharsets.UTF_8))).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create(
+                                        reportUrl + "/runs/" + URLEncoder.encode(runId, StandardCharsets.UTF_8)))
+                                .timeout(Duration.ofSeconds(10))
+                                .build(),
                         HttpResponse.BodyHandlers.ofString());
                 return r.statusCode() == 200 ? EventCodec.mapper().readTree(r.body()) : null;
             } catch (IOException e) {
@@ -316,14 +398,18 @@ final class SubmitCommand implements Callable<Integer> {
             }
         }
 
-        private List<Path> download(String runId, List<String> names, Path outDir) throws IOException, InterruptedException {
+        private List<Path> download(String runId, List<String> names, Path outDir)
+                throws IOException, InterruptedException {
             Files.createDirectories(outDir);
             List<Path> files = new ArrayList<>();
             for (String name : names) {
                 URI uri = URI.create(reportUrl + "/runs/" + URLEncoder.encode(runId, StandardCharsets.UTF_8) + "/files/"
                         + URLEncoder.encode(name, StandardCharsets.UTF_8).replace("+", "%20"));
                 Path target = outDir.resolve(Path.of(name).getFileName().toString());
-                HttpResponse<Path> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(2)).build(),
+                HttpResponse<Path> r = http.send(
+                        HttpRequest.newBuilder(uri)
+                                .timeout(Duration.ofMinutes(2))
+                                .build(),
                         HttpResponse.BodyHandlers.ofFile(target));
                 if (r.statusCode() != 200) {
                     Files.deleteIfExists(target);
@@ -333,16 +419,5 @@ final class SubmitCommand implements Callable<Integer> {
             }
             return files;
         }
-
-        /** The report service's view of a run (GET /runs/{id}). */
-        JsonNode runState(String runId) throws IOException, InterruptedException {
-            HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(reportUrl + "/runs/" + runId)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return EventCodec.mapper().readTree(r.body());
-        }
-    }
-
-    static String roleSeed(Role role, int seed) {
-        return role.id() + "/" + seed;
     }
 }

@@ -45,23 +45,36 @@ import picocli.CommandLine.Option;
  * as Kubernetes would (a service or the broker that dies is restarted), stopped together on
  * SIGINT/SIGTERM within a bounded time.
  */
-@Command(name = "up", mixinStandardHelpOptions = true,
+@Command(
+        name = "up",
+        mixinStandardHelpOptions = true,
         description = "Starts a local Kafka broker (KRaft) and the inference, metrics and report services; "
                 + "prints a line with 'ready' once all are healthy; restarts any of them that dies; "
                 + "Ctrl-C stops everything (within " + UpCommand.Stack.STOP_BOUND_S + " s).")
 final class UpCommand implements Callable<Integer> {
 
-    @Option(names = "--kafka-port", description = "Kafka client port (default: the port this state directory used before, else a free one)")
+    @Option(
+            names = "--kafka-port",
+            description = "Kafka client port (default: the port this state directory used before, else a free one)")
     int kafkaPort;
 
-    @Option(names = "--report-port", description = "HTTP port of the report service (default ${DEFAULT-VALUE})", defaultValue = "8083")
+    @Option(
+            names = "--report-port",
+            description = "HTTP port of the report service (default ${DEFAULT-VALUE})",
+            defaultValue = "8083")
     int reportPort;
 
-    @Option(names = "--state-dir", paramLabel = "DIR",
-            description = "broker data, pids, logs and results (default: .territory in the checkout); one 'up' per directory")
+    @Option(
+            names = "--state-dir",
+            paramLabel = "DIR",
+            description =
+                    "broker data, pids, logs and results (default: .territory in the checkout); one 'up' per directory")
     Path stateDir;
 
-    @Option(names = "--kafka-restarts", paramLabel = "N", defaultValue = "5",
+    @Option(
+            names = "--kafka-restarts",
+            paramLabel = "N",
+            defaultValue = "5",
             description = "restarts of a broker that dies, within " + Stack.RESTART_WINDOW_MIN
                     + " minutes, before 'up' stops the stack instead (default ${DEFAULT-VALUE})")
     int kafkaRestarts;
@@ -86,10 +99,13 @@ final class UpCommand implements Callable<Integer> {
         stack.kafkaRestarts = kafkaRestarts;
         CountDownLatch stopped = new CountDownLatch(1);
         // registered before anything starts: a Ctrl-C during start-up still stops what was started
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            stack.close();
-            stopped.countDown();
-        }, "territory-down"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            stack.close();
+                            stopped.countDown();
+                        },
+                        "territory-down"));
         try {
             stack.startAll(kafkaPort, reportPort);
         } catch (Exception e) {
@@ -122,6 +138,7 @@ final class UpCommand implements Callable<Integer> {
         static final Duration BROKER_GRACE = Duration.ofSeconds(7);
         /** The most a stop takes: both graces and the kills (Kubernetes' default grace period is 30 s). */
         static final long STOP_BOUND_S = 27;
+
         static final int RESTART_WINDOW_MIN = 10;
 
         private final Path home;
@@ -131,6 +148,7 @@ final class UpCommand implements Callable<Integer> {
         private final Map<String, Process> processes = new LinkedHashMap<>();
         /** Guards {@link #closing}, {@link #processes} and {@link #broker} so that no process starts after close() took stock. */
         private final Object spawn = new Object();
+
         private volatile boolean closing;
         private boolean closed;
         private volatile Process broker;
@@ -154,10 +172,6 @@ final class UpCommand implements Callable<Integer> {
 
         static Path defaultState(Path home) {
             return home.resolve(".territory");
-        }
-
-        static Path stackFile(Path home) {
-            return defaultState(home).resolve("run/stack.properties");
         }
 
         /** The connection facts of a running stack: {@code bootstrap.servers} and {@code report.url}, if one is up. */
@@ -203,7 +217,8 @@ final class UpCommand implements Callable<Integer> {
             Stack stack = new Stack(home, state, out);
             Files.createDirectories(state.resolve("run"));
             Files.createDirectories(state.resolve("logs"));
-            FileChannel channel = FileChannel.open(state.resolve("run/up.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            FileChannel channel =
+                    FileChannel.open(state.resolve("run/up.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock;
             try {
                 lock = channel.tryLock();
@@ -219,12 +234,17 @@ final class UpCommand implements Callable<Integer> {
             List<String> leftovers = leftovers(state);
             if (!leftovers.isEmpty()) {
                 stack.releaseLock();
-                throw new IllegalStateException("processes of an earlier 'territory up' on " + state + " are still running ("
-                        + String.join(", ", leftovers) + "): its 'up' was killed without stopping them; stop them (kill "
-                        + leftovers.stream().map(l -> l.substring(l.lastIndexOf(' ') + 1)).collect(Collectors.joining(" "))
-                        + ") and start again");
+                throw new IllegalStateException(
+                        "processes of an earlier 'territory up' on " + state + " are still running ("
+                                + String.join(", ", leftovers)
+                                + "): its 'up' was killed without stopping them; stop them (kill "
+                                + leftovers.stream()
+                                        .map(l -> l.substring(l.lastIndexOf(' ') + 1))
+                                        .collect(Collectors.joining(" "))
+                                + ") and start again");
             }
-            Files.writeString(state.resolve("run/up.pid"), ProcessHandle.current().pid() + "\n");
+            Files.writeString(
+                    state.resolve("run/up.pid"), ProcessHandle.current().pid() + "\n");
             return stack;
         }
 
@@ -250,8 +270,13 @@ final class UpCommand implements Callable<Integer> {
         private static List<String> leftovers(Path state) {
             List<String> alive = new ArrayList<>();
             for (String name : concat("kafka", SERVICES)) {
-                readPid(state, name).flatMap(ProcessHandle::of).filter(ProcessHandle::isAlive)
-                        .filter(h -> h.info().commandLine().map(c -> c.contains("quarkus-run.jar") || c.contains("LocalKafka")).orElse(true))
+                readPid(state, name)
+                        .flatMap(ProcessHandle::of)
+                        .filter(ProcessHandle::isAlive)
+                        .filter(h -> h.info()
+                                .commandLine()
+                                .map(c -> c.contains("quarkus-run.jar") || c.contains("LocalKafka"))
+                                .orElse(true))
                         .ifPresent(h -> alive.add(name + " pid " + h.pid()));
             }
             return alive;
@@ -265,7 +290,8 @@ final class UpCommand implements Callable<Integer> {
 
         private static Optional<Long> readPid(Path state, String name) {
             try {
-                return Optional.of(Long.parseLong(Files.readString(state.resolve("run/" + name + ".pid")).trim()));
+                return Optional.of(Long.parseLong(
+                        Files.readString(state.resolve("run/" + name + ".pid")).trim()));
             } catch (IOException | NumberFormatException e) {
                 return Optional.empty();
             }
@@ -279,7 +305,8 @@ final class UpCommand implements Callable<Integer> {
             Stack stack = open(home, state, out);
             try {
                 stack.startBroker(0);
-                LocalKafka.ensureTopics(stack.bootstrap,
+                LocalKafka.ensureTopics(
+                        stack.bootstrap,
                         Topics.ALL.stream().collect(Collectors.toMap(Topics.Spec::name, Topics.Spec::partitions)));
             } catch (Exception e) {
                 stack.close();
@@ -291,7 +318,8 @@ final class UpCommand implements Callable<Integer> {
         /** Starts {@code svc} on a free port and waits until it is ready. */
         void startAndAwait(String svc) throws Exception {
             if (!Files.isRegularFile(jar(svc))) {
-                throw new IllegalStateException(jar(svc) + ": missing; build with mvn -B -DskipTests install (./territory does)");
+                throw new IllegalStateException(
+                        jar(svc) + ": missing; build with mvn -B -DskipTests install (./territory does)");
             }
             ports.put(svc, freePort());
             startService(svc);
@@ -315,12 +343,15 @@ final class UpCommand implements Callable<Integer> {
             for (String svc : SERVICES) {
                 Path jar = jar(svc);
                 if (!Files.isRegularFile(jar)) {
-                    throw new IllegalStateException(jar + ": missing; build with mvn -B -DskipTests install (./territory does)");
+                    throw new IllegalStateException(
+                            jar + ": missing; build with mvn -B -DskipTests install (./territory does)");
                 }
             }
             long t0 = System.nanoTime();
             startBroker(kafkaPort);
-            LocalKafka.ensureTopics(bootstrap, Topics.ALL.stream().collect(Collectors.toMap(Topics.Spec::name, Topics.Spec::partitions)));
+            LocalKafka.ensureTopics(
+                    bootstrap,
+                    Topics.ALL.stream().collect(Collectors.toMap(Topics.Spec::name, Topics.Spec::partitions)));
             out.printf("territory: kafka on %s (%.1f s)%n", bootstrap, (System.nanoTime() - t0) / 1e9);
             ports.put("inference-service", freePort());
             ports.put("metrics-service", freePort());
@@ -340,8 +371,9 @@ final class UpCommand implements Callable<Integer> {
             try (OutputStream o = Files.newOutputStream(state.resolve("run/stack.properties"))) {
                 p.store(o, "the stack started by territory up");
             }
-            out.printf("territory: ready in %.1f s: kafka %s, report %s (logs in %s)%n", (System.nanoTime() - t0) / 1e9,
-                    bootstrap, reportUrl(), state.resolve("logs"));
+            out.printf(
+                    "territory: ready in %.1f s: kafka %s, report %s (logs in %s)%n",
+                    (System.nanoTime() - t0) / 1e9, bootstrap, reportUrl(), state.resolve("logs"));
             out.flush();
         }
 
@@ -352,14 +384,23 @@ final class UpCommand implements Callable<Integer> {
          */
         private void startBroker(int kafkaPort) throws Exception {
             // the local broker shares 2 cores with the services: a throughput GC without G1's concurrent threads
-            List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-XX:+UseParallelGC", "-cp", cliClasspath(),
-                    "dev.territory.kafka.local.LocalKafka", "--data-dir", state.resolve("kafka").toString()));
+            List<String> cmd = new ArrayList<>(List.of(
+                    javaBin(),
+                    "-Xmx512m",
+                    "-XX:+UseParallelGC",
+                    "-cp",
+                    cliClasspath(),
+                    "dev.territory.kafka.local.LocalKafka",
+                    "--data-dir",
+                    state.resolve("kafka").toString()));
             if (kafkaPort > 0) {
                 cmd.addAll(List.of("--port", Integer.toString(kafkaPort)));
             }
             Path log = state.resolve("logs/kafka.log");
-            PrintStream logOut = new PrintStream(Files.newOutputStream(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND),
-                    true, StandardCharsets.UTF_8);
+            PrintStream logOut = new PrintStream(
+                    Files.newOutputStream(log, StandardOpenOption.CREATE, StandardOpenOption.APPEND),
+                    true,
+                    StandardCharsets.UTF_8);
             logOut.println("=== territory: kafka start " + (++brokerStarts));
             Process p;
             synchronized (spawn) {
@@ -371,21 +412,26 @@ final class UpCommand implements Callable<Integer> {
             }
             writePid("kafka", p);
             CompletableFuture<String> ready = new CompletableFuture<>();
-            BufferedReader reader = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-            Thread pump = new Thread(() -> {
-                try {
-                    String line;
-                    while ((line = reader.readLine()) != null) {
-                        logOut.println(line);
-                        if (!ready.isDone() && line.startsWith("kafka ready ")) {
-                            ready.complete(line.substring("kafka ready ".length()).trim());
+            BufferedReader reader =
+                    new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            Thread pump = new Thread(
+                    () -> {
+                        try {
+                            String line;
+                            while ((line = reader.readLine()) != null) {
+                                logOut.println(line);
+                                if (!ready.isDone() && line.startsWith("kafka ready ")) {
+                                    ready.complete(line.substring("kafka ready ".length())
+                                            .trim());
+                                }
+                            }
+                        } catch (IOException | UncheckedIOException ignored) {
+                            // the broker exited
                         }
-                    }
-                } catch (IOException | UncheckedIOException ignored) {
-                    // the broker exited
-                }
-                ready.completeExceptionally(new IllegalStateException("Kafka exited while starting; see " + log));
-            }, "kafka-log");
+                        ready.completeExceptionally(
+                                new IllegalStateException("Kafka exited while starting; see " + log));
+                    },
+                    "kafka-log");
             pump.setDaemon(true);
             pump.start();
             try {
@@ -393,25 +439,32 @@ final class UpCommand implements Callable<Integer> {
                 brokerPort = Integer.parseInt(bootstrap.substring(bootstrap.lastIndexOf(':') + 1));
             } catch (TimeoutException e) {
                 p.destroyForcibly();
-                throw new IllegalStateException("Kafka not ready within " + BROKER_START_TIMEOUT.toSeconds() + " s; see " + log);
+                throw new IllegalStateException(
+                        "Kafka not ready within " + BROKER_START_TIMEOUT.toSeconds() + " s; see " + log);
             } catch (ExecutionException e) {
                 throw new IllegalStateException(e.getCause().getMessage(), e.getCause());
             }
         }
 
         private void startService(String svc) throws IOException {
-            List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx" + (svc.equals("inference-service") ? "2g" : "512m"),
-                    "-Dquarkus.http.port=" + ports.get(svc), "-Dkafka.bootstrap.servers=" + bootstrap));
+            List<String> cmd = new ArrayList<>(List.of(
+                    javaBin(),
+                    "-Xmx" + (svc.equals("inference-service") ? "2g" : "512m"),
+                    "-Dquarkus.http.port=" + ports.get(svc),
+                    "-Dkafka.bootstrap.servers=" + bootstrap));
             if (svc.equals("metrics-service")) {
                 cmd.add("-Dkafka-streams.state.dir=" + state.resolve("metrics-state"));
                 // throughput GC, as its Dockerfile: on 2 cores G1's concurrent work slows bench --metrics-vectors
                 cmd.add("-XX:+UseParallelGC");
             }
             cmd.addAll(List.of("-jar", jar(svc).toString()));
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(state.resolve("logs/" + svc + ".log").toFile()));
+            ProcessBuilder pb = new ProcessBuilder(cmd)
+                    .redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            state.resolve("logs/" + svc + ".log").toFile()));
             pb.environment().put("KAFKA_BOOTSTRAP_SERVERS", bootstrap);
-            pb.environment().put("TERRITORY_RESULTS_DIR", state.resolve("results").toString());
+            pb.environment()
+                    .put("TERRITORY_RESULTS_DIR", state.resolve("results").toString());
             pb.environment().putIfAbsent("DJL_OFFLINE", "true");
             Process p;
             synchronized (spawn) {
@@ -452,10 +505,6 @@ final class UpCommand implements Callable<Integer> {
             }
         }
 
-        Path stateDir() {
-            return state;
-        }
-
         /**
          * Restarts any service or broker that exits, until the stack is closed (what a Deployment's
          * controller does). A service is restarted at once and reported ready when it is; the
@@ -476,15 +525,26 @@ final class UpCommand implements Callable<Integer> {
                         brokerDeaths.removeFirst();
                     }
                     if (brokerDeaths.size() > kafkaRestarts) {
-                        out.printf("territory: kafka exited with %d; it died %d times within %d min, more than --kafka-restarts %d: "
-                                + "stopping (see %s)%n", b.exitValue(), brokerDeaths.size(), RESTART_WINDOW_MIN, kafkaRestarts,
+                        out.printf(
+                                "territory: kafka exited with %d; it died %d times within %d min, more than --kafka-restarts %d: "
+                                        + "stopping (see %s)%n",
+                                b.exitValue(),
+                                brokerDeaths.size(),
+                                RESTART_WINDOW_MIN,
+                                kafkaRestarts,
                                 state.resolve("logs/kafka.log"));
                         out.flush();
                         return false;
                     }
                     long backoffMs = 1000L << Math.min(4, brokerDeaths.size() - 1);
-                    out.printf("territory: kafka exited with %d; restarting it on %s in %d s (restart %d of at most %d within %d min)%n",
-                            b.exitValue(), bootstrap, backoffMs / 1000, brokerDeaths.size(), kafkaRestarts, RESTART_WINDOW_MIN);
+                    out.printf(
+                            "territory: kafka exited with %d; restarting it on %s in %d s (restart %d of at most %d within %d min)%n",
+                            b.exitValue(),
+                            bootstrap,
+                            backoffMs / 1000,
+                            brokerDeaths.size(),
+                            kafkaRestarts,
+                            RESTART_WINDOW_MIN);
                     out.flush();
                     if (!pause(backoffMs)) {
                         break;
@@ -492,7 +552,9 @@ final class UpCommand implements Callable<Integer> {
                     long t0 = System.nanoTime();
                     try {
                         startBroker(brokerPort);
-                        out.printf("territory: kafka ready again on %s after %.1f s%n", bootstrap, (System.nanoTime() - t0) / 1e9);
+                        out.printf(
+                                "territory: kafka ready again on %s after %.1f s%n",
+                                bootstrap, (System.nanoTime() - t0) / 1e9);
                     } catch (Exception e) {
                         if (closing) {
                             break;
@@ -519,8 +581,9 @@ final class UpCommand implements Callable<Integer> {
                             out.printf("territory: %s ready again%n", svc);
                             awaitingReady.remove(svc);
                         } else if (System.nanoTime() > awaitingReady.get(svc)) {
-                            out.printf("territory: %s not ready %d s after its restart; see %s%n", svc, START_TIMEOUT.toSeconds(),
-                                    state.resolve("logs/" + svc + ".log"));
+                            out.printf(
+                                    "territory: %s not ready %d s after its restart; see %s%n",
+                                    svc, START_TIMEOUT.toSeconds(), state.resolve("logs/" + svc + ".log"));
                             awaitingReady.remove(svc);
                         }
                     }
@@ -565,7 +628,9 @@ final class UpCommand implements Callable<Integer> {
             long deadline = System.nanoTime() + SERVICE_GRACE.toNanos();
             for (Map.Entry<String, Process> e : services) {
                 if (!awaitExit(e.getValue(), deadline)) {
-                    out.printf("territory: %s still running %d s after SIGTERM; killed%n", e.getKey(), SERVICE_GRACE.toSeconds());
+                    out.printf(
+                            "territory: %s still running %d s after SIGTERM; killed%n",
+                            e.getKey(), SERVICE_GRACE.toSeconds());
                     e.getValue().destroyForcibly();
                 }
             }
@@ -654,9 +719,14 @@ final class UpCommand implements Callable<Integer> {
                 return false;
             }
             try {
-                HttpResponse<Void> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build().send(
-                        HttpRequest.newBuilder(URI.create(baseUrl + "/q/health/ready")).timeout(Duration.ofSeconds(5)).build(),
-                        HttpResponse.BodyHandlers.discarding());
+                HttpResponse<Void> r = HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofSeconds(2))
+                        .build()
+                        .send(
+                                HttpRequest.newBuilder(URI.create(baseUrl + "/q/health/ready"))
+                                        .timeout(Duration.ofSeconds(5))
+                                        .build(),
+                                HttpResponse.BodyHandlers.discarding());
                 return r.statusCode() == 200;
             } catch (IOException e) {
                 return false;

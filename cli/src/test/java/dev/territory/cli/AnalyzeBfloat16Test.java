@@ -21,11 +21,13 @@ import org.junit.jupiter.params.provider.ValueSource;
  * dtype as the notebook does.
  *
  * <p>One known miss: llama3-calm instruct's specialization index (and so its mean head
- * correlation) is 6.96e-4 from the GPU reference, above the 5e-4 bound (HF's own CPU run: 2.2e-4;
- * ours from HF's CPU run: 4.75e-4). The engine's layer-0 entropies equal HF's CPU bfloat16 run
- * exactly and the difference grows layer by layer, as float32 accumulation order (MKL sgemm here,
- * oneDNN's bf16 GEMM in torch, cuBLAS on the GPU) flips single bfloat16 roundings: that case is
- * held to 1e-3 instead and printed, so that a regression beyond that noise still fails.
+ * correlation) is 6.9e-4 from the GPU reference, above the 5e-4 bound. It is float32 accumulation
+ * order, not a rounding point: every elementwise op of HF's CPU bfloat16 pass equals the engine's
+ * rule (float32 from the bfloat16 inputs, one rounding), and HF's own graph with float32 matrix
+ * products of the rounded inputs misses the same bound on the reference's own GPU (7.1e-4) and on
+ * the CPU (6.5e-4), while other summation orders give 3.7e-5 to 3.0e-4 (docs/reports.md, the
+ * bfloat16 section). That case is held to 1e-3 instead and printed, so that a regression beyond
+ * that noise still fails.
  */
 class AnalyzeBfloat16Test {
 
@@ -44,14 +46,30 @@ class AnalyzeBfloat16Test {
         Path root = MetricsCommandTest.repoRoot();
         Path models = root.resolve("testdata/fixtures/models");
         Path out = tmp.resolve(pair);
-        int rc = Territory.execute("analyze", "--base", models.resolve(pair + "-base").toString(), "--instruct",
-                models.resolve(pair + "-instruct").toString(), "--out", out.toString(), "--run-id", "bf16-" + pair,
-                "--seeds", "42", "--bootstrap", "0", "--no-extras");
+        int rc = Territory.execute(
+                "analyze",
+                "--base",
+                models.resolve(pair + "-base").toString(),
+                "--instruct",
+                models.resolve(pair + "-instruct").toString(),
+                "--out",
+                out.toString(),
+                "--run-id",
+                "bf16-" + pair,
+                "--seeds",
+                "42",
+                "--bootstrap",
+                "0",
+                "--no-extras");
         assertThat(rc).isZero();
         JsonNode doc = AnalyzeStatisticsTest.validResults(out);
-        JsonNode ref = MetricsJson.MAPPER.readTree(root.resolve("testdata/fixtures/reference/" + pair + ".bfloat16.json").toFile());
-        JsonNode envelope = MetricsJson.MAPPER.readTree(root.resolve("testdata/fixtures/reference/envelope/" + pair
-                + ".envelope.json").toFile()).get("variants");
+        JsonNode ref =
+                MetricsJson.MAPPER.readTree(root.resolve("testdata/fixtures/reference/" + pair + ".bfloat16.json")
+                        .toFile());
+        JsonNode envelope = MetricsJson.MAPPER
+                .readTree(root.resolve("testdata/fixtures/reference/envelope/" + pair + ".envelope.json")
+                        .toFile())
+                .get("variants");
 
         assertThat(doc.at("/methodology/dtype").asText()).isEqualTo("torch.bfloat16");
         assertThat(doc.at("/methodology/dtype_name").asText()).isEqualTo("bfloat16");
@@ -68,12 +86,16 @@ class AnalyzeBfloat16Test {
                 double want = MetricsJson.readDouble(ref.at("/" + role + "/aggregate/specialization/" + k));
                 double hf = Math.abs(NotebookMetrics.scalar(gpu, k) - NotebookMetrics.scalar(cpu, k));
                 double tolerance = KNOWN_MISSES.getOrDefault(pair + " " + role + " " + k, Math.max(5e-4, 2 * hf));
-                System.out.printf("analyze bfloat16 %s %s %s: |diff| %.3e (HF gpu16b vs cpu16b %.3e, tolerance %.3e)%n",
+                System.out.printf(
+                        "analyze bfloat16 %s %s %s: |diff| %.3e (HF gpu16b vs cpu16b %.3e, tolerance %.3e)%n",
                         pair, role, k, Math.abs(got - want), hf, tolerance);
-                assertThat(Math.abs(got - want)).as("%s %s %s vs %s.bfloat16.json", pair, role, k, pair).isLessThanOrEqualTo(tolerance);
+                assertThat(Math.abs(got - want))
+                        .as("%s %s %s vs %s.bfloat16.json", pair, role, k, pair)
+                        .isLessThanOrEqualTo(tolerance);
             }
         }
-        assertThat(doc.at("/results/verdict/code").asText()).isEqualTo(ref.at("/verdict/code").asText());
+        assertThat(doc.at("/results/verdict/code").asText())
+                .isEqualTo(ref.at("/verdict/code").asText());
     }
 
     private static SpecializationMetrics metrics(JsonNode perPrompt) {

@@ -10,20 +10,24 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** {@code territory bench} on a fixture model: its last stdout line is the JSON object issue 8 names. */
+/** {@code territory bench} on a fixture model: its last stdout line is the JSON object benchmark scripts read. */
 class BenchCommandTest {
 
     @Test
     void lastLineIsOneJsonObjectWithTheTimingsAndMemory() throws Exception {
         JsonNode padded = bench("--max-length", "128");
         assertThat(padded.get("max_length").asInt()).isEqualTo(128);
-        assertThat(padded.get("dtype").asText()).as("both passes in the default dtype").isEqualTo("bfloat16");
+        assertThat(padded.get("dtype").asText())
+                .as("both passes in the default dtype")
+                .isEqualTo("bfloat16");
         assertThat(padded.get("prompts").asInt()).isEqualTo(3);
         assertThat(padded.get("entropy_pass_s").asDouble()).isPositive();
         assertThat(padded.get("forward_only_s").asDouble()).isPositive();
-        assertThat(padded.get("ratio").asDouble()).isCloseTo(
-                padded.get("entropy_pass_s").asDouble() / padded.get("forward_only_s").asDouble(),
-                org.assertj.core.data.Percentage.withPercentage(1));
+        assertThat(padded.get("ratio").asDouble())
+                .isCloseTo(
+                        padded.get("entropy_pass_s").asDouble()
+                                / padded.get("forward_only_s").asDouble(),
+                        org.assertj.core.data.Percentage.withPercentage(1));
         assertThat(padded.get("peak_rss_mb").asDouble()).isPositive();
         // Standard-10's first prompts are far shorter than 128 tokens: padded as the notebook pads them
         assertThat(padded.get("real_tokens_mean").asDouble()).isBetween(5.0, 100.0);
@@ -34,9 +38,18 @@ class BenchCommandTest {
     }
 
     private static JsonNode bench(String... extra) throws Exception {
-        List<String> args = new java.util.ArrayList<>(List.of("bench", "--model",
-                EntropiesCommandTest.fixtures().resolve("models/llama3-gqa-base").toString(), "--num-prompts", "3",
-                "--batch", "3", "--repeat", "1"));
+        List<String> args = new java.util.ArrayList<>(List.of(
+                "bench",
+                "--model",
+                EntropiesCommandTest.fixtures()
+                        .resolve("models/llama3-gqa-base")
+                        .toString(),
+                "--num-prompts",
+                "3",
+                "--batch",
+                "3",
+                "--repeat",
+                "1"));
         args.addAll(List.of(extra));
         PrintStream stdout = System.out;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();

@@ -28,8 +28,8 @@ class MetricsBenchTest {
         UpCommand.quietKafkaClients();
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         // whole runs of 2 models x 3 seeds x 20 prompts = 120 vectors: 2,000 asked for becomes 17 runs, 2,040 vectors
-        MetricsBench.Result r = MetricsBench.run(PipelineChainTest.repo(), 2000, 20,
-                new PrintStream(log, true, StandardCharsets.UTF_8));
+        MetricsBench.Result r = MetricsBench.run(
+                PipelineChainTest.repo(), 2000, 20, new PrintStream(log, true, StandardCharsets.UTF_8));
         assertThat(r.runs()).isEqualTo(17);
         assertThat(r.vectors()).isEqualTo(2040);
         assertThat(r.counted()).isEqualTo(2040); // the service's own counter: every vector counted once

@@ -59,12 +59,21 @@ class MetricsCommandTest {
     @Test
     void reproducesTheFixtureAggregateAndVerdict() throws IOException {
         for (String name : List.of("llama3-gqa.float32.json", "mistral-mha.bfloat16.json")) {
-            JsonNode ref = MetricsJson.MAPPER.readTree(repoRoot().resolve("testdata/fixtures/reference").resolve(name).toFile());
+            JsonNode ref = MetricsJson.MAPPER.readTree(repoRoot()
+                    .resolve("testdata/fixtures/reference")
+                    .resolve(name)
+                    .toFile());
             Path in = tmp.resolve(name + ".jsonl");
             Files.write(in, jsonLines(ref));
             Path out = tmp.resolve("out").resolve(name);
-            int rc = Territory.execute("metrics", "--entropies", in.toString(), "--num-kv-heads",
-                    ref.get("num_kv_heads").asText(), "--out", out.toString());
+            int rc = Territory.execute(
+                    "metrics",
+                    "--entropies",
+                    in.toString(),
+                    "--num-kv-heads",
+                    ref.get("num_kv_heads").asText(),
+                    "--out",
+                    out.toString());
             assertThat(rc).isZero();
             JsonNode doc = MetricsJson.MAPPER.readTree(out.toFile());
             JsonNode results = doc.get("results");
@@ -75,27 +84,42 @@ class MetricsCommandTest {
                     JsonNode got = results.get(role).get(group);
                     for (var it = want.fieldNames(); it.hasNext(); ) {
                         String key = it.next();
-                        double d = Math.abs(MetricsJson.readDouble(got.get(key)) - MetricsJson.readDouble(want.get(key)));
+                        double d =
+                                Math.abs(MetricsJson.readDouble(got.get(key)) - MetricsJson.readDouble(want.get(key)));
                         worst = Math.max(worst, d);
                         assertThat(d).as(role + "." + group + "." + key).isLessThanOrEqualTo(1e-9);
                     }
                 }
                 assertThat(results.get(role).get("seed_results")).hasSize(3);
-                assertThat(results.get(role).get("seed_results").get(0).get("gqa_metrics").has("per_group_variances")).isTrue();
-                assertThat(results.get(role).get("specialization").get("head_correlation_matrix")).isNotEmpty();
-                assertThat(doc.get("statistics").get("seed_spread").get(role).get("specialization_index").asDouble()).isZero();
+                assertThat(results.get(role)
+                                .get("seed_results")
+                                .get(0)
+                                .get("gqa_metrics")
+                                .has("per_group_variances"))
+                        .isTrue();
+                assertThat(results.get(role).get("specialization").get("head_correlation_matrix"))
+                        .isNotEmpty();
+                assertThat(doc.get("statistics")
+                                .get("seed_spread")
+                                .get(role)
+                                .get("specialization_index")
+                                .asDouble())
+                        .isZero();
             }
-            assertThat(results.get("verdict").get("code").asText()).isEqualTo(ref.get("verdict").get("code").asText());
+            assertThat(results.get("verdict").get("code").asText())
+                    .isEqualTo(ref.get("verdict").get("code").asText());
             assertThat(results.get("verdict").get("delta_specialization").asDouble())
                     .isCloseTo(ref.get("verdict").get("delta_specialization").asDouble(), within(1e-9));
-            assertThat(doc.get("statistics").get("seed_note").asText()).contains("identical").contains("deterministic");
+            assertThat(doc.get("seed_note").asText()).contains("identical").contains("deterministic");
             System.out.printf("metrics %s: largest difference %.3e%n", name, worst);
         }
     }
 
     @Test
     void badInputNamesTheFileAndTheLine() throws IOException {
-        JsonNode ref = MetricsJson.MAPPER.readTree(repoRoot().resolve("testdata/fixtures/reference/llama3-gqa.float32.json").toFile());
+        JsonNode ref = MetricsJson.MAPPER.readTree(repoRoot()
+                .resolve("testdata/fixtures/reference/llama3-gqa.float32.json")
+                .toFile());
         List<String> lines = jsonLines(ref);
         lines.set(2, "{\"role\": \"base\", \"seed\": 42, \"promptIndex\": 2, \"entropies\": [[0.1, 0.2], [0.3]]}");
         Path in = tmp.resolve("bad.jsonl");
@@ -132,7 +156,13 @@ class MetricsCommandTest {
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         int rc;
         try {
-            rc = Territory.execute("metrics", "--entropies", in.toString(), "--num-kv-heads", kv, "--out",
+            rc = Territory.execute(
+                    "metrics",
+                    "--entropies",
+                    in.toString(),
+                    "--num-kv-heads",
+                    kv,
+                    "--out",
                     tmp.resolve("never.json").toString());
         } finally {
             System.setErr(saved);

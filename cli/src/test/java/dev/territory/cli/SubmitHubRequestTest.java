@@ -28,13 +28,21 @@ class SubmitHubRequestTest {
         Path dir = models().resolve("llama3-gqa-instruct");
         assertThat(SubmitCommand.modelRef(dir.toString(), "--instruct")).isEqualTo(ModelRef.local(dir.toString()));
 
-        RunRequested r = SubmitCommand.request(SubmitCommand.modelRef("meta-llama/Llama-3.1-8B@main", "--base"),
-                SubmitCommand.modelRef("meta-llama/Llama-3.1-8B-Instruct@main", "--instruct"), null, List.of(42), null, null, null, null);
+        RunRequested r = SubmitCommand.request(
+                SubmitCommand.modelRef("meta-llama/Llama-3.1-8B@main", "--base"),
+                SubmitCommand.modelRef("meta-llama/Llama-3.1-8B-Instruct@main", "--instruct"),
+                null,
+                List.of(42),
+                null,
+                null,
+                null,
+                null);
         assertThat(r.dtype()).as("the notebook's dtype by default").isEqualTo("bfloat16");
         assertThat(r.runId()).startsWith("Llama-3.1-8B-");
         String json = new String(EventCodec.encode(r), java.nio.charset.StandardCharsets.UTF_8);
         assertThat(json).contains("\"base\":{\"hubId\":\"meta-llama/Llama-3.1-8B\",\"revision\":\"main\"}");
-        assertThat(EventCodec.decode(EventCodec.encode(r), RunRequested.class).base()).isEqualTo(r.base());
+        assertThat(EventCodec.decode(EventCodec.encode(r), RunRequested.class).base())
+                .isEqualTo(r.base());
 
         assertThatThrownBy(() -> SubmitCommand.modelRef("./no-such-dir", "--base"))
                 .hasMessage("--base " + Path.of("no-such-dir").toAbsolutePath().normalize() + ": no such directory");

@@ -29,10 +29,18 @@ class AnalyzeFromHubTest {
             Path instruct = repoRoot().resolve("testdata/fixtures/models/llama3-gqa-instruct");
             ProcessBuilder pb = new ProcessBuilder(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", System.getProperty("java.class.path"),
-                    "dev.territory.cli.Territory", "analyze",
-                    "--base", HubFixtures.LLAMA + "@main", "--instruct", instruct.toString(),
-                    "--seeds", "42", "--out", out.toString()));
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    "dev.territory.cli.Territory",
+                    "analyze",
+                    "--base",
+                    HubFixtures.LLAMA + "@main",
+                    "--instruct",
+                    instruct.toString(),
+                    "--seeds",
+                    "42",
+                    "--out",
+                    out.toString()));
             pb.environment().put("HF_ENDPOINT", hub.endpoint());
             pb.environment().put("HF_HUB_CACHE", tmp.resolve("cache").toString());
             pb.environment().remove("HF_TOKEN");
@@ -41,18 +49,24 @@ class AnalyzeFromHubTest {
             File log = tmp.resolve("analyze.log").toFile();
             pb.redirectOutput(log);
             Process process = pb.start();
-            assertThat(process.waitFor(5, TimeUnit.MINUTES)).as("analyze finished").isTrue();
+            assertThat(process.waitFor(5, TimeUnit.MINUTES))
+                    .as("analyze finished")
+                    .isTrue();
             String output = Files.readString(log.toPath(), StandardCharsets.UTF_8);
             assertThat(process.exitValue()).as(output).isZero();
 
-            JsonNode results = new ObjectMapper().readTree(out.resolve("results.json").toFile());
+            JsonNode results =
+                    new ObjectMapper().readTree(out.resolve("results.json").toFile());
             JsonNode base = results.at("/provenance/models/base");
             assertThat(base.get("name").asText()).isEqualTo(HubFixtures.LLAMA);
             assertThat(base.get("revision").asText()).isEqualTo(commits.main());
             assertThat(base.at("/weight_files/0/sha256").asText())
-                    .isEqualTo(Hashes.sha256(repoRoot().resolve("testdata/fixtures/models/llama3-gqa-base/model.safetensors")));
-            assertThat(results.at("/results/base/specialization/num_heads").asInt()).isEqualTo(8);
-            assertThat(tmp.resolve("cache/models--territory--llama3-gqa-base/snapshots/" + commits.main() + "/config.json"))
+                    .isEqualTo(Hashes.sha256(
+                            repoRoot().resolve("testdata/fixtures/models/llama3-gqa-base/model.safetensors")));
+            assertThat(results.at("/results/base/specialization/num_heads").asInt())
+                    .isEqualTo(8);
+            assertThat(tmp.resolve(
+                            "cache/models--territory--llama3-gqa-base/snapshots/" + commits.main() + "/config.json"))
                     .exists();
         }
     }
