@@ -17,6 +17,7 @@ class DashboardTest {
     static final String DASHBOARD = "deploy/grafana/dashboards/territory.json";
     /** Links in docs and bookmarks use this uid; changing it breaks them. */
     static final String UID = "territory-overview";
+
     private static final Pattern METRIC = Pattern.compile("\\b((?:territory|kafka)_[a-zA-Z0-9_]+)");
     private static final Pattern QUOTED = Pattern.compile("\"(?:[^\"\\\\]|\\\\.)*\"");
 
@@ -58,15 +59,26 @@ class DashboardTest {
         assertThat(d.path("uid").asText()).isEqualTo(UID);
         assertThat(d.path("title").asText()).isEqualTo("Territory");
         String dsUid = Repo.yaml("deploy/grafana/provisioning/datasources/prometheus.yml")
-                .path("datasources").get(0).path("uid").asText();
+                .path("datasources")
+                .get(0)
+                .path("uid")
+                .asText();
         Set<Integer> ids = new HashSet<>();
         for (JsonNode p : d.path("panels")) {
-            assertThat(ids.add(p.path("id").asInt())).as("panel id %s unique", p.path("id")).isTrue();
+            assertThat(ids.add(p.path("id").asInt()))
+                    .as("panel id %s unique", p.path("id"))
+                    .isTrue();
             if (!p.path("type").asText().equals("row")) {
-                assertThat(p.path("datasource").path("uid").asText()).as(p.path("title").asText()).isEqualTo(dsUid);
-                assertThat(p.path("targets").size()).as(p.path("title").asText()).isPositive();
+                assertThat(p.path("datasource").path("uid").asText())
+                        .as(p.path("title").asText())
+                        .isEqualTo(dsUid);
+                assertThat(p.path("targets").size())
+                        .as(p.path("title").asText())
+                        .isPositive();
                 for (JsonNode t : p.path("targets")) {
-                    assertThat(t.path("expr").asText()).as(p.path("title").asText()).isNotBlank();
+                    assertThat(t.path("expr").asText())
+                            .as(p.path("title").asText())
+                            .isNotBlank();
                 }
             }
         }
@@ -75,10 +87,14 @@ class DashboardTest {
     @Test
     void showsRunsProgressThroughputLatencyLagAndFailures() {
         List<String> exprs = expressions();
-        assertThat(exprs).anyMatch(e -> e.contains("territory_run_prompts_done") && e.contains("territory_run_prompts_expected"));
+        assertThat(exprs)
+                .anyMatch(
+                        e -> e.contains("territory_run_prompts_done") && e.contains("territory_run_prompts_expected"));
         assertThat(exprs).anyMatch(e -> e.contains("territory_runs_total"));
         assertThat(exprs).anyMatch(e -> e.contains("rate(territory_forward_tokens_total"));
-        assertThat(exprs).anyMatch(e -> e.startsWith("histogram_quantile(0.99") && e.contains("territory_forward_pass_seconds_bucket"));
+        assertThat(exprs)
+                .anyMatch(e ->
+                        e.startsWith("histogram_quantile(0.99") && e.contains("territory_forward_pass_seconds_bucket"));
         assertThat(exprs).anyMatch(e -> e.contains("kafka_consumer_fetch_manager_records_lag_max"));
         assertThat(exprs).anyMatch(e -> e.contains("territory_dead_letter_messages_total"));
         assertThat(exprs).anyMatch(e -> e.contains("state=\"failed\""));
@@ -92,13 +108,20 @@ class DashboardTest {
         Set<String> documented = MetricsDoc.names();
         Set<String> used = metricNames();
         assertThat(used).hasSizeGreaterThan(10);
-        List<String> undocumented = used.stream().filter(n -> !documented.contains(family(n)) && !documented.contains(n)).toList();
-        assertThat(undocumented).as("dashboard metrics missing from docs/metrics.md").isEmpty();
+        List<String> undocumented = used.stream()
+                .filter(n -> !documented.contains(family(n)) && !documented.contains(n))
+                .toList();
+        assertThat(undocumented)
+                .as("dashboard metrics missing from docs/metrics.md")
+                .isEmpty();
         // histogram_quantile only over metrics documented as histograms
         for (String e : expressions()) {
-            Matcher m = Pattern.compile("histogram_quantile\\([^,]+,.*?\\b(territory_[a-z_]+)_bucket").matcher(e);
+            Matcher m = Pattern.compile("histogram_quantile\\([^,]+,.*?\\b(territory_[a-z_]+)_bucket")
+                    .matcher(e);
             while (m.find()) {
-                assertThat(MetricsDoc.histograms()).as("%s has buckets", m.group(1)).contains(m.group(1));
+                assertThat(MetricsDoc.histograms())
+                        .as("%s has buckets", m.group(1))
+                        .contains(m.group(1));
             }
         }
     }

@@ -38,7 +38,9 @@ class DockerfileTest {
         while (f.find()) {
             String image = REFERENCE.matcher(f.group(1)).replaceAll(r -> {
                 String value = defaults.get(r.group(1));
-                assertThat(value).as("%s: FROM uses ${%s}, which has no default", dockerfile, r.group(1)).isNotNull();
+                assertThat(value)
+                        .as("%s: FROM uses ${%s}, which has no default", dockerfile, r.group(1))
+                        .isNotNull();
                 return Matcher.quoteReplacement(value);
             });
             if (!stages.contains(image)) {

@@ -42,7 +42,8 @@ class KustomizeCrossCheckTest {
         Assumptions.assumeTrue(kubectl != null, "kubectl not installed: cross-check skipped");
         Path target = Repo.path("deploy/k8s/" + dir);
         Process p = new ProcessBuilder(kubectl.toString(), "kustomize", target.toString())
-                .redirectErrorStream(false).start();
+                .redirectErrorStream(false)
+                .start();
         byte[] out = p.getInputStream().readAllBytes();
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
@@ -64,7 +65,8 @@ class KustomizeCrossCheckTest {
     private static TreeMap<String, JsonNode> byId(List<ObjectNode> docs) {
         TreeMap<String, JsonNode> out = new TreeMap<>();
         for (ObjectNode d : docs) {
-            String id = d.path("kind").asText() + "/" + d.path("metadata").path("namespace").asText() + "/"
+            String id = d.path("kind").asText() + "/"
+                    + d.path("metadata").path("namespace").asText() + "/"
                     + d.path("metadata").path("name").asText();
             out.put(id, normalize(d));
         }

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 6's first acceptance check, live: {@code territory up} (real KRaft broker and the three
+ * The telemetry check, live: {@code territory up} (real KRaft broker and the three
  * packaged services), one fixture run through {@code territory submit}, then every service's
  * {@code /q/metrics} is scraped and every metric the dashboard queries must be there (histogram
  * suffixes stripped), with the run's progress gauges complete. Where Debian's prometheus is
@@ -45,13 +45,17 @@ class LiveStackScrapeTest {
         Path cli = root.resolve("cli/target/territory-cli.jar");
         Assumptions.assumeTrue(packagedAndFresh(root), "packaged CLI/services missing or older than their sources");
         // the stack shares .territory/ (broker data, metrics state, logs) with any other up/demo of this checkout
-        Assumptions.assumeFalse(stackRunning(root) || otherTerritoryProcesses(root),
+        Assumptions.assumeFalse(
+                stackRunning(root) || otherTerritoryProcesses(root),
                 "a territory stack, demo or service already runs from this checkout");
 
-        Process up = java(root, cli, "up", "--report-port", "0").redirectErrorStream(true).start();
+        Process up = java(root, cli, "up", "--report-port", "0")
+                .redirectErrorStream(true)
+                .start();
         List<String> upLog = new ArrayList<>();
         CompletableFuture<Boolean> ready = CompletableFuture.supplyAsync(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader r =
+                    new BufferedReader(new InputStreamReader(up.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 boolean seen = false;
                 while ((line = r.readLine()) != null) {
@@ -73,25 +77,46 @@ class LiveStackScrapeTest {
         try {
             long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
             synchronized (upLog) {
-                while (upLog.stream().noneMatch(l -> l.contains("ready")) && up.isAlive() && System.nanoTime() < deadline) {
+                while (upLog.stream().noneMatch(l -> l.contains("ready"))
+                        && up.isAlive()
+                        && System.nanoTime() < deadline) {
                     upLog.wait(1000);
                 }
             }
             assertThat(upLog).as("territory up output").anyMatch(l -> l.contains("ready"));
 
             String runId = "deploy-check-" + System.currentTimeMillis();
-            Process submit = java(root, cli, "submit", "--base", root.resolve("testdata/fixtures/models/llama3-gqa-base").toString(),
-                    "--instruct", root.resolve("testdata/fixtures/models/llama3-gqa-instruct").toString(),
-                    "--run-id", runId, "--out", out.toString(), "--timeout", "10").redirectErrorStream(true).start();
+            Process submit = java(
+                            root,
+                            cli,
+                            "submit",
+                            "--base",
+                            root.resolve("testdata/fixtures/models/llama3-gqa-base")
+                                    .toString(),
+                            "--instruct",
+                            root.resolve("testdata/fixtures/models/llama3-gqa-instruct")
+                                    .toString(),
+                            "--run-id",
+                            runId,
+                            "--out",
+                            out.toString(),
+                            "--timeout",
+                            "10")
+                    .redirectErrorStream(true)
+                    .start();
             String submitLog = new String(submit.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertThat(submit.waitFor(11, TimeUnit.MINUTES)).isTrue();
-            assertThat(submit.exitValue()).as("territory submit:%n%s", submitLog).isZero();
+            assertThat(submit.exitValue())
+                    .as("territory submit:%n%s", submitLog)
+                    .isZero();
 
             Properties stack = new Properties();
             try (var in = Files.newBufferedReader(root.resolve(".territory/run/stack.properties"))) {
                 stack.load(in);
             }
-            HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpClient http = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build();
             Set<String> families = new TreeSet<>();
             StringBuilder inference = new StringBuilder();
             List<String> targets = new ArrayList<>();
@@ -99,7 +124,8 @@ class LiveStackScrapeTest {
                 String url = stack.getProperty(service + ".url");
                 assertThat(url).as("%s.url in stack.properties", service).isNotNull();
                 targets.add(URI.create(url).getAuthority());
-                HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url + "/q/metrics")).build(),
+                HttpResponse<String> r = http.send(
+                        HttpRequest.newBuilder(URI.create(url + "/q/metrics")).build(),
                         HttpResponse.BodyHandlers.ofString());
                 assertThat(r.statusCode()).isEqualTo(200);
                 TelemetryNamesTest.sampleNames(r.body()).forEach(n -> families.add(DashboardTest.family(n)));
@@ -108,25 +134,37 @@ class LiveStackScrapeTest {
                 }
             }
             List<String> missing = DashboardTest.metricNames().stream()
-                    .filter(n -> !families.contains(DashboardTest.family(n))).toList();
-            assertThat(missing).as("dashboard metrics absent from the services' scrapes").isEmpty();
+                    .filter(n -> !families.contains(DashboardTest.family(n)))
+                    .toList();
+            assertThat(missing)
+                    .as("dashboard metrics absent from the services' scrapes")
+                    .isEmpty();
 
             // the run's progress is complete for every (role, seed) the inference service reported
             List<String[]> done = TelemetryNamesTest.samples(inference.toString()).stream()
-                    .filter(s -> s[1].contains("run=\"" + runId + "\"")).toList();
+                    .filter(s -> s[1].contains("run=\"" + runId + "\""))
+                    .toList();
             assertThat(done).as("progress series of %s", runId).isNotEmpty();
             for (String[] s : done) {
                 if (s[0].equals("territory_run_prompts_done")) {
-                    double expected = done.stream().filter(e -> e[0].equals("territory_run_prompts_expected") && e[1].equals(s[1]))
-                            .mapToDouble(e -> Double.parseDouble(e[2])).findFirst().orElseThrow();
-                    assertThat(Double.parseDouble(s[2])).as("done vs expected %s", s[1]).isEqualTo(expected).isPositive();
+                    double expected = done.stream()
+                            .filter(e -> e[0].equals("territory_run_prompts_expected") && e[1].equals(s[1]))
+                            .mapToDouble(e -> Double.parseDouble(e[2]))
+                            .findFirst()
+                            .orElseThrow();
+                    assertThat(Double.parseDouble(s[2]))
+                            .as("done vs expected %s", s[1])
+                            .isEqualTo(expected)
+                            .isPositive();
                 }
             }
 
             if (onPath("prometheus")) {
-                List<String> cmd = new ArrayList<>(List.of("bash", root.resolve(ScrapeCheckScript.PATH).toString(), "--timeout", "120"));
+                List<String> cmd = new ArrayList<>(
+                        List.of("bash", root.resolve(ScrapeCheckScript.PATH).toString(), "--timeout", "120"));
                 cmd.addAll(targets);
-                Process check = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                Process check =
+                        new ProcessBuilder(cmd).redirectErrorStream(true).start();
                 String log = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 assertThat(check.waitFor(3, TimeUnit.MINUTES)).isTrue();
                 assertThat(check.exitValue()).as("scrape-check.sh:%n%s", log).isZero();
@@ -141,8 +179,11 @@ class LiveStackScrapeTest {
     }
 
     static ProcessBuilder java(Path root, Path cli, String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dterritory.home=" + root, "-jar", cli.toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dterritory.home=" + root,
+                "-jar",
+                cli.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile());
         pb.environment().put("TERRITORY_HOME", root.toString());
@@ -163,8 +204,13 @@ class LiveStackScrapeTest {
             if (url == null) {
                 return false;
             }
-            HttpResponse<Void> r = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build()
-                    .send(HttpRequest.newBuilder(URI.create(url + "/q/health/live")).build(), HttpResponse.BodyHandlers.discarding());
+            HttpResponse<Void> r = HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(2))
+                    .build()
+                    .send(
+                            HttpRequest.newBuilder(URI.create(url + "/q/health/live"))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding());
             return r.statusCode() < 500;
         } catch (IOException e) {
             return false;
@@ -176,11 +222,16 @@ class LiveStackScrapeTest {
 
     /** Any running process started from this checkout's CLI jar or packaged services. */
     static boolean otherTerritoryProcesses(Path root) {
-        List<String> markers = List.of(root.resolve("cli/target/territory-cli.jar").toString(),
-                root + "/inference-service/target/quarkus-app", root + "/metrics-service/target/quarkus-app",
+        List<String> markers = List.of(
+                root.resolve("cli/target/territory-cli.jar").toString(),
+                root + "/inference-service/target/quarkus-app",
+                root + "/metrics-service/target/quarkus-app",
                 root + "/report-service/target/quarkus-app");
-        return ProcessHandle.allProcesses().anyMatch(ph -> ph.info().commandLine()
-                .map(cmd -> markers.stream().anyMatch(cmd::contains)).orElse(false));
+        return ProcessHandle.allProcesses()
+                .anyMatch(ph -> ph.info()
+                        .commandLine()
+                        .map(cmd -> markers.stream().anyMatch(cmd::contains))
+                        .orElse(false));
     }
 
     static boolean onPath(String program) {
@@ -191,7 +242,8 @@ class LiveStackScrapeTest {
     /** The CLI jar and each service's quarkus-run.jar exist and are newer than every file of their src/main. */
     static boolean packagedAndFresh(Path root) throws IOException {
         for (String module : MODULES) {
-            Path artifact = module.equals("cli") ? root.resolve("cli/target/territory-cli.jar")
+            Path artifact = module.equals("cli")
+                    ? root.resolve("cli/target/territory-cli.jar")
                     : root.resolve(module + "/target/quarkus-app/quarkus-run.jar");
             if (!Files.isRegularFile(artifact)) {
                 return false;

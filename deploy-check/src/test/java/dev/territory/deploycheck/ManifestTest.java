@@ -31,25 +31,33 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-/** deploy/k8s: every manifest typed, and the rendered base and overlays checked for what issue 6 asks. */
+/** deploy/k8s: every manifest typed, and the rendered base and overlays checked for what a deployment needs. */
 class ManifestTest {
     static final List<String> SERVICES = List.of("inference-service", "metrics-service", "report-service");
 
     static List<HasMetadata> rendered(String dir) {
-        return MiniKustomize.render(Repo.path("deploy/k8s/" + dir)).stream().map(Typed::of).toList();
+        return MiniKustomize.render(Repo.path("deploy/k8s/" + dir)).stream()
+                .map(Typed::of)
+                .toList();
     }
 
     static <T extends HasMetadata> T one(List<HasMetadata> rs, Class<T> type, String name) {
-        List<T> found = rs.stream().filter(type::isInstance).map(type::cast)
-                .filter(r -> r.getMetadata().getName().equals(name)).toList();
+        List<T> found = rs.stream()
+                .filter(type::isInstance)
+                .map(type::cast)
+                .filter(r -> r.getMetadata().getName().equals(name))
+                .toList();
         assertThat(found).as("%s %s", type.getSimpleName(), name).hasSize(1);
         return found.get(0);
     }
 
     static GenericKubernetesResource custom(List<HasMetadata> rs, String kind, String name) {
-        List<GenericKubernetesResource> found = rs.stream().filter(r -> r instanceof GenericKubernetesResource)
-                .map(r -> (GenericKubernetesResource) r).filter(r -> r.getKind().equals(kind))
-                .filter(r -> r.getMetadata().getName().equals(name)).toList();
+        List<GenericKubernetesResource> found = rs.stream()
+                .filter(r -> r instanceof GenericKubernetesResource)
+                .map(r -> (GenericKubernetesResource) r)
+                .filter(r -> r.getKind().equals(kind))
+                .filter(r -> r.getMetadata().getName().equals(name))
+                .toList();
         assertThat(found).as("%s %s", kind, name).hasSize(1);
         return found.get(0);
     }
@@ -76,10 +84,14 @@ class ManifestTest {
         for (Path f : files) {
             for (ObjectNode doc : Repo.yamlDocuments(f)) {
                 if (f.getFileName().toString().equals("kustomization.yaml")) {
-                    assertThat(doc.path("apiVersion").asText()).as(f.toString()).isEqualTo("kustomize.config.k8s.io/v1beta1");
+                    assertThat(doc.path("apiVersion").asText())
+                            .as(f.toString())
+                            .isEqualTo("kustomize.config.k8s.io/v1beta1");
                     continue;
                 }
-                assertThat(doc.hasNonNull("apiVersion") && doc.hasNonNull("kind")).as("%s has apiVersion and kind", f).isTrue();
+                assertThat(doc.hasNonNull("apiVersion") && doc.hasNonNull("kind"))
+                        .as("%s has apiVersion and kind", f)
+                        .isTrue();
                 HasMetadata r = Typed.of(doc);
                 if (!(r instanceof GenericKubernetesResource)) {
                     typed++;
@@ -99,7 +111,9 @@ class ManifestTest {
     void everyServiceHasProbesResourcesServiceAndItsVolumesAndConfig(String dir) {
         List<HasMetadata> rs = rendered(dir);
         for (HasMetadata r : rs) {
-            assertThat(Typed.unknownFields(r)).as("unknown fields in rendered %s", dir).isEmpty();
+            assertThat(Typed.unknownFields(r))
+                    .as("unknown fields in rendered %s", dir)
+                    .isEmpty();
         }
         for (String name : SERVICES) {
             Deployment d = one(rs, Deployment.class, name);
@@ -108,7 +122,9 @@ class ManifestTest {
             Probe ready = c.getReadinessProbe();
             assertThat(live.getHttpGet().getPath()).as("%s liveness", name).isEqualTo("/q/health/live");
             assertThat(ready.getHttpGet().getPath()).as("%s readiness", name).isEqualTo("/q/health/ready");
-            assertThat(c.getStartupProbe().getHttpGet().getPath()).as("%s startup", name).isEqualTo("/q/health/started");
+            assertThat(c.getStartupProbe().getHttpGet().getPath())
+                    .as("%s startup", name)
+                    .isEqualTo("/q/health/started");
             for (Probe p : List.of(live, ready, c.getStartupProbe())) {
                 assertThat(p.getHttpGet().getPort().getStrVal()).isEqualTo("http");
             }
@@ -120,28 +136,40 @@ class ManifestTest {
             assertThat(c.getResources().getLimits()).as("%s limits", name).containsKey("memory");
             assertThat(c.getImage()).as("%s image", name).isEqualTo("territory/" + name + ":0.1.0-SNAPSHOT");
 
-            Map<String, String> podLabels = d.getSpec().getTemplate().getMetadata().getLabels();
+            Map<String, String> podLabels =
+                    d.getSpec().getTemplate().getMetadata().getLabels();
             assertThat(podLabels).containsAllEntriesOf(d.getSpec().getSelector().getMatchLabels());
             Service svc = one(rs, Service.class, name);
             assertThat(podLabels).containsAllEntriesOf(svc.getSpec().getSelector());
-            assertThat(svc.getSpec().getPorts()).anySatisfy(p -> assertThat(p.getName()).isEqualTo("http"));
+            assertThat(svc.getSpec().getPorts())
+                    .anySatisfy(p -> assertThat(p.getName()).isEqualTo("http"));
 
-            for (Volume v : d.getSpec().getTemplate().getSpec().getVolumes() == null ? List.<Volume>of()
+            for (Volume v : d.getSpec().getTemplate().getSpec().getVolumes() == null
+                    ? List.<Volume>of()
                     : d.getSpec().getTemplate().getSpec().getVolumes()) {
                 if (v.getPersistentVolumeClaim() != null) {
-                    one(rs, PersistentVolumeClaim.class, v.getPersistentVolumeClaim().getClaimName());
+                    one(
+                            rs,
+                            PersistentVolumeClaim.class,
+                            v.getPersistentVolumeClaim().getClaimName());
                 }
             }
-            c.getEnvFrom().forEach(e -> one(rs, ConfigMap.class, e.getConfigMapRef().getName()));
+            c.getEnvFrom()
+                    .forEach(e -> one(rs, ConfigMap.class, e.getConfigMapRef().getName()));
             for (EnvVar e : c.getEnv() == null ? List.<EnvVar>of() : c.getEnv()) {
                 if (e.getValueFrom() != null && e.getValueFrom().getConfigMapKeyRef() != null) {
-                    ConfigMap cm = one(rs, ConfigMap.class, e.getValueFrom().getConfigMapKeyRef().getName());
-                    assertThat(cm.getData()).containsKey(e.getValueFrom().getConfigMapKeyRef().getKey());
+                    ConfigMap cm = one(
+                            rs,
+                            ConfigMap.class,
+                            e.getValueFrom().getConfigMapKeyRef().getName());
+                    assertThat(cm.getData())
+                            .containsKey(e.getValueFrom().getConfigMapKeyRef().getKey());
                 }
             }
         }
         if (!dir.equals("base")) {
-            assertThat(rs).filteredOn(r -> !r.getKind().equals("Namespace"))
+            assertThat(rs)
+                    .filteredOn(r -> !r.getKind().equals("Namespace"))
                     .allSatisfy(r -> assertThat(r.getMetadata().getNamespace()).isEqualTo("territory"));
         }
     }
@@ -152,19 +180,33 @@ class ManifestTest {
         List<HasMetadata> rs = rendered(dir);
         assertThat(rs).noneSatisfy(r -> assertThat(r.getKind()).isEqualTo("Secret"));
         EnvVar hf = container(one(rs, Deployment.class, "inference-service")).getEnv().stream()
-                .filter(e -> e.getName().equals("HF_TOKEN")).findFirst().orElseThrow();
+                .filter(e -> e.getName().equals("HF_TOKEN"))
+                .findFirst()
+                .orElseThrow();
         assertThat(hf.getValue()).isNull();
         assertThat(hf.getValueFrom().getSecretKeyRef().getName()).isEqualTo("territory-hf");
         assertThat(hf.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("token");
-        for (Deployment d : rs.stream().filter(Deployment.class::isInstance).map(Deployment.class::cast).toList()) {
-            for (EnvVar e : container(d).getEnv() == null ? List.<EnvVar>of() : container(d).getEnv()) {
+        for (Deployment d : rs.stream()
+                .filter(Deployment.class::isInstance)
+                .map(Deployment.class::cast)
+                .toList()) {
+            for (EnvVar e : container(d).getEnv() == null
+                    ? List.<EnvVar>of()
+                    : container(d).getEnv()) {
                 if (e.getName().matches("(?i).*(TOKEN|SECRET|PASSWORD|KEY).*")) {
-                    assertThat(e.getValue()).as("%s env %s is a literal", d.getMetadata().getName(), e.getName()).isNull();
-                    assertThat(e.getValueFrom().getSecretKeyRef()).as("%s env %s", d.getMetadata().getName(), e.getName()).isNotNull();
+                    assertThat(e.getValue())
+                            .as("%s env %s is a literal", d.getMetadata().getName(), e.getName())
+                            .isNull();
+                    assertThat(e.getValueFrom().getSecretKeyRef())
+                            .as("%s env %s", d.getMetadata().getName(), e.getName())
+                            .isNotNull();
                 }
             }
         }
-        for (ConfigMap cm : rs.stream().filter(ConfigMap.class::isInstance).map(ConfigMap.class::cast).toList()) {
+        for (ConfigMap cm : rs.stream()
+                .filter(ConfigMap.class::isInstance)
+                .map(ConfigMap.class::cast)
+                .toList()) {
             assertThat(cm.getData().keySet()).noneMatch(k -> k.matches("(?i).*(TOKEN|SECRET|PASSWORD).*"));
         }
     }
@@ -177,16 +219,23 @@ class ManifestTest {
         var pod = d.getSpec().getTemplate().getSpec();
         Map<String, Quantity> limits = container(d).getResources().getLimits();
         assertThat(limits).containsKey("nvidia.com/gpu");
-        assertThat(Quantity.getAmountInBytes(limits.get("nvidia.com/gpu")).intValueExact()).isEqualTo(1);
+        assertThat(Quantity.getAmountInBytes(limits.get("nvidia.com/gpu")).intValueExact())
+                .isEqualTo(1);
         assertThat(pod.getTolerations()).extracting(Toleration::getKey).contains("nvidia.com/gpu");
-        Toleration t = pod.getTolerations().stream().filter(x -> "nvidia.com/gpu".equals(x.getKey())).findFirst().orElseThrow();
+        Toleration t = pod.getTolerations().stream()
+                .filter(x -> "nvidia.com/gpu".equals(x.getKey()))
+                .findFirst()
+                .orElseThrow();
         assertThat(t.getOperator()).isEqualTo("Exists");
         assertThat(t.getEffect()).isEqualTo("NoSchedule");
         assertThat(pod.getNodeSelector()).isNotEmpty();
         assertThat(pod.getNodeSelector().keySet()).anyMatch(k -> k.startsWith("nvidia.com/"));
         // the CPU-only services stay off the GPU nodes' resources
         for (String other : List.of("metrics-service", "report-service")) {
-            assertThat(container(one(rs, Deployment.class, other)).getResources().getLimits()).doesNotContainKey("nvidia.com/gpu");
+            assertThat(container(one(rs, Deployment.class, other))
+                            .getResources()
+                            .getLimits())
+                    .doesNotContainKey("nvidia.com/gpu");
         }
         // the forward passes run on the pod's GPUs (territory.inference.device), and the service knows that setting
         assertThat(container(d).getEnv()).anySatisfy(e -> {
@@ -196,17 +245,22 @@ class ManifestTest {
         // the libtorch flavor asked for at run time is the one the image baked in (else DJL falls back to the CPU)
         java.util.regex.Matcher baked = java.util.regex.Pattern.compile("(?m)^ARG PYTORCH_FLAVOR=(\\S+)$")
                 .matcher(Repo.read("deploy/docker/inference-service/Dockerfile"));
-        assertThat(baked.find()).as("ARG PYTORCH_FLAVOR=... in the inference Dockerfile").isTrue();
+        assertThat(baked.find())
+                .as("ARG PYTORCH_FLAVOR=... in the inference Dockerfile")
+                .isTrue();
         assertThat(container(d).getEnv()).anySatisfy(e -> {
             assertThat(e.getName()).isEqualTo("PYTORCH_FLAVOR");
             assertThat(e.getValue()).isEqualTo(baked.group(1));
         });
         ServiceConfig inference = ServiceConfig.of("inference-service");
         if (inference != null) {
-            assertThat(inference.get("territory.inference.device")).as("territory.inference.device in application.properties").isNotNull();
+            assertThat(inference.get("territory.inference.device"))
+                    .as("territory.inference.device in application.properties")
+                    .isNotNull();
         }
         // the model cache is mounted
-        assertThat(container(d).getVolumeMounts()).anySatisfy(m -> assertThat(m.getName()).isEqualTo("model-cache"));
+        assertThat(container(d).getVolumeMounts())
+                .anySatisfy(m -> assertThat(m.getName()).isEqualTo("model-cache"));
         PersistentVolumeClaim cache = one(rs, PersistentVolumeClaim.class, "territory-model-cache");
         assertThat(cache.getSpec().getResources().getRequests()).containsKey("storage");
     }
@@ -215,7 +269,9 @@ class ManifestTest {
     void baseNeedsNoGpuAndNoCustomResources() {
         List<HasMetadata> rs = rendered("base");
         assertThat(rs).noneMatch(r -> r instanceof GenericKubernetesResource);
-        assertThat(container(one(rs, Deployment.class, "inference-service")).getResources().getLimits())
+        assertThat(container(one(rs, Deployment.class, "inference-service"))
+                        .getResources()
+                        .getLimits())
                 .doesNotContainKey("nvidia.com/gpu");
         assertThat(container(one(rs, Deployment.class, "inference-service")).getEnv())
                 .noneSatisfy(e -> assertThat(e.getName()).isEqualTo("TERRITORY_INFERENCE_DEVICE"));
@@ -228,7 +284,8 @@ class ManifestTest {
         GenericKubernetesResource so = custom(rs, "ScaledObject", "inference-service");
         assertThat(so.getApiVersion()).isEqualTo("keda.sh/v1alpha1");
         JsonNode spec = spec(so);
-        Deployment d = one(rs, Deployment.class, spec.path("scaleTargetRef").path("name").asText());
+        Deployment d = one(
+                rs, Deployment.class, spec.path("scaleTargetRef").path("name").asText());
         assertThat(d.getMetadata().getName()).isEqualTo("inference-service");
         JsonNode triggers = spec.path("triggers");
         assertThat(triggers.size()).isGreaterThanOrEqualTo(1);
@@ -240,13 +297,18 @@ class ManifestTest {
                     .isEqualTo(ServiceConfig.inferenceGroup());
             assertThat(md.path("topic").asText()).isEqualTo(ServiceConfig.inferenceJobsTopic());
             String env = md.path("bootstrapServersFromEnv").asText();
-            assertThat(container(d).getEnv()).as("KEDA reads %s from the target container", env)
+            assertThat(container(d).getEnv())
+                    .as("KEDA reads %s from the target container", env)
                     .anySatisfy(e -> assertThat(e.getName()).isEqualTo(env));
             assertThat(Integer.parseInt(md.path("lagThreshold").asText())).isPositive();
         }
-        int partitions = Topics.ALL.stream().filter(t -> t.name().equals(ServiceConfig.inferenceJobsTopic()))
-                .mapToInt(Topics.Spec::partitions).findFirst().orElseThrow();
-        assertThat(spec.path("maxReplicaCount").asInt()).as("no more replicas than partitions")
+        int partitions = Topics.ALL.stream()
+                .filter(t -> t.name().equals(ServiceConfig.inferenceJobsTopic()))
+                .mapToInt(Topics.Spec::partitions)
+                .findFirst()
+                .orElseThrow();
+        assertThat(spec.path("maxReplicaCount").asInt())
+                .as("no more replicas than partitions")
                 .isBetween(1, partitions);
         assertThat(spec.path("minReplicaCount").asInt()).isGreaterThanOrEqualTo(1);
     }
@@ -257,11 +319,15 @@ class ManifestTest {
         List<HasMetadata> rs = rendered(dir);
         GenericKubernetesResource sm = custom(rs, "ServiceMonitor", "territory");
         JsonNode spec = spec(sm);
-        Map<String, String> selector = Repo.JSON.convertValue(spec.path("selector").path("matchLabels"),
+        Map<String, String> selector = Repo.JSON.convertValue(
+                spec.path("selector").path("matchLabels"),
                 Repo.JSON.getTypeFactory().constructMapType(Map.class, String.class, String.class));
-        List<String> selected = rs.stream().filter(Service.class::isInstance)
+        List<String> selected = rs.stream()
+                .filter(Service.class::isInstance)
                 .filter(s -> s.getMetadata().getLabels().entrySet().containsAll(selector.entrySet()))
-                .map(s -> s.getMetadata().getName()).sorted().toList();
+                .map(s -> s.getMetadata().getName())
+                .sorted()
+                .toList();
         assertThat(selected).containsExactlyElementsOf(SERVICES);
         assertThat(spec.path("endpoints")).allSatisfy(e -> {
             assertThat(e.path("path").asText()).isEqualTo("/q/metrics");
@@ -273,7 +339,8 @@ class ManifestTest {
     void strimziOverlayCreatesTheKafkaClusterAndEveryTopic() {
         List<HasMetadata> rs = rendered("overlays/strimzi");
         GenericKubernetesResource kafka = custom(rs, "Kafka", "territory");
-        assertThat(kafka.getMetadata().getAnnotations()).containsEntry("strimzi.io/kraft", "enabled")
+        assertThat(kafka.getMetadata().getAnnotations())
+                .containsEntry("strimzi.io/kraft", "enabled")
                 .containsEntry("strimzi.io/node-pools", "enabled");
         GenericKubernetesResource pool = custom(rs, "KafkaNodePool", "dual-role");
         assertThat(pool.getMetadata().getLabels()).containsEntry("strimzi.io/cluster", "territory");
@@ -318,13 +385,18 @@ class ManifestTest {
 
     @Test
     void overlaysOnlyAddToTheBase() {
-        Set<String> base = rendered("base").stream().map(r -> r.getKind() + "/" + r.getMetadata().getName())
+        Set<String> base = rendered("base").stream()
+                .map(r -> r.getKind() + "/" + r.getMetadata().getName())
                 .collect(Collectors.toSet());
-        Set<String> gpu = rendered("overlays/gpu").stream().map(r -> r.getKind() + "/" + r.getMetadata().getName())
+        Set<String> gpu = rendered("overlays/gpu").stream()
+                .map(r -> r.getKind() + "/" + r.getMetadata().getName())
                 .collect(Collectors.toSet());
-        Set<String> strimzi = rendered("overlays/strimzi").stream().map(r -> r.getKind() + "/" + r.getMetadata().getName())
+        Set<String> strimzi = rendered("overlays/strimzi").stream()
+                .map(r -> r.getKind() + "/" + r.getMetadata().getName())
                 .collect(Collectors.toSet());
-        assertThat(gpu).containsAll(base).contains("ScaledObject/inference-service", "ServiceMonitor/territory", "Namespace/territory");
+        assertThat(gpu)
+                .containsAll(base)
+                .contains("ScaledObject/inference-service", "ServiceMonitor/territory", "Namespace/territory");
         assertThat(strimzi).containsAll(gpu).contains("Kafka/territory", "KafkaNodePool/dual-role");
     }
 }

@@ -9,7 +9,8 @@ import java.util.regex.Pattern;
 
 /** docs/metrics.md read as data: the first column of its tables is a metric name in backticks. */
 final class MetricsDoc {
-    private static final Pattern ROW = Pattern.compile("^\\| `([a-z_:]+)` \\| ([^|\n]+) \\|(?:[^|\n]*\\|){2} ([^|\n]+) \\|", Pattern.MULTILINE);
+    private static final Pattern ROW =
+            Pattern.compile("^\\| `([a-z_:]+)` \\| ([^|\n]+) \\|(?:[^|\n]*\\|){2} ([^|\n]+) \\|", Pattern.MULTILINE);
     private static final Pattern ANY_ROW = Pattern.compile("^\\| `([a-z_:]+)` \\|", Pattern.MULTILINE);
 
     private MetricsDoc() {}

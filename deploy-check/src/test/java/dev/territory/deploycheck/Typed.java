@@ -61,7 +61,8 @@ final class Typed {
             return;
         }
         for (Method method : o.getClass().getMethods()) {
-            if (method.getParameterCount() != 0 || Modifier.isStatic(method.getModifiers())
+            if (method.getParameterCount() != 0
+                    || Modifier.isStatic(method.getModifiers())
                     || method.getDeclaringClass() == Object.class) {
                 continue;
             }

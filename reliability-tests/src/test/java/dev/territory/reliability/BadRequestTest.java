@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.ClassOrderer;
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.TestFactory;
@@ -49,34 +48,68 @@ class BadRequestTest {
 
     static List<Case> cases() {
         List<Case> c = new ArrayList<>();
-        c.add(new Case("bad-not-json", "request that is not JSON", "this is {not json".getBytes(StandardCharsets.UTF_8),
+        c.add(new Case(
+                "bad-not-json",
+                "request that is not JSON",
+                "this is {not json".getBytes(StandardCharsets.UTF_8),
                 "not JSON"));
         c.add(edit("bad-missing-base", "request without `base`", r -> r.remove("base"), "missing field 'base'"));
-        c.add(edit("bad-missing-runid-field", "request without `eventId`", r -> r.remove("eventId"),
+        c.add(edit(
+                "bad-missing-runid-field",
+                "request without `eventId`",
+                r -> r.remove("eventId"),
                 "missing field 'eventId'"));
         c.add(edit("bad-mistyped-seeds", "`seeds` is a string", r -> r.put("seeds", "forty-two"), "seeds"));
         c.add(edit("bad-mistyped-maxlength", "`maxLength` is a word", r -> r.put("maxLength", "long"), "maxLength"));
-        c.add(edit("bad-schema-version", "`schemaVersion` 2", r -> r.put("schemaVersion", 2),
+        c.add(edit(
+                "bad-schema-version",
+                "`schemaVersion` 2",
+                r -> r.put("schemaVersion", 2),
                 "unsupported schemaVersion 2"));
         c.add(edit("bad-seeds-empty", "`seeds` empty", r -> r.putArray("seeds"), "seeds must not be empty"));
-        c.add(edit("bad-seeds-duplicated", "`seeds` [42, 42]", r -> r.putArray("seeds").add(42).add(42),
+        c.add(edit(
+                "bad-seeds-duplicated",
+                "`seeds` [42, 42]",
+                r -> r.putArray("seeds").add(42).add(42),
                 "seed 42 is listed twice"));
         c.add(edit("bad-maxlength-zero", "`maxLength` 0", r -> r.put("maxLength", 0), "maxLength must be > 0"));
         c.add(edit("bad-maxlength-negative", "`maxLength` -5", r -> r.put("maxLength", -5), "maxLength must be > 0"));
-        c.add(edit("bad-maxlength-huge", "`maxLength` 100000", r -> r.put("maxLength", 100000),
+        c.add(edit(
+                "bad-maxlength-huge",
+                "`maxLength` 100000",
+                r -> r.put("maxLength", 100000),
                 "maxLength 100000 is above the limit 32768"));
-        c.add(edit("bad-maxlength-model", "`maxLength` 4096 above the model's 2048 positions", r -> r.put("maxLength", 4096),
+        c.add(edit(
+                "bad-maxlength-model",
+                "`maxLength` 4096 above the model's 2048 positions",
+                r -> r.put("maxLength", 4096),
                 "maxLength 4096 is above the base model's max_position_embeddings 2048"));
-        c.add(edit("bad-prompt-md5", "inline prompts with a wrong MD5",
+        c.add(edit(
+                "bad-prompt-md5",
+                "inline prompts with a wrong MD5",
                 r -> ((ObjectNode) r.get("prompts")).put("md5", "00000000000000000000000000000000"),
                 "prompt integrity error: expected MD5 00000000000000000000000000000000"));
         c.add(edit("bad-protocol", "`protocol` e12-v9", r -> r.put("protocol", "e12-v9"), "unknown protocol 'e12-v9'"));
         c.add(edit("bad-dtype", "`dtype` int4", r -> r.put("dtype", "int4"), "unknown dtype 'int4'"));
-        c.add(edit("bad-model-outside-roots", "base model path outside the configured model roots",
-                r -> ((ObjectNode) r.get("base")).put("path", pipeline.repo.resolve("testdata/fixtures/models/llama3-gqa-base").toString()),
+        c.add(edit(
+                "bad-model-outside-roots",
+                "base model path outside the configured model roots",
+                r -> ((ObjectNode) r.get("base"))
+                        .put(
+                                "path",
+                                pipeline.repo
+                                        .resolve("testdata/fixtures/models/llama3-gqa-base")
+                                        .toString()),
                 "outside the configured model roots"));
-        c.add(edit("bad-model-dotdot", "base model path escaping the root with `..`",
-                r -> ((ObjectNode) r.get("base")).put("path", pipeline.models.resolve("../../../../testdata/fixtures/models/llama3-gqa-base").toString()),
+        c.add(edit(
+                "bad-model-dotdot",
+                "base model path escaping the root with `..`",
+                r -> ((ObjectNode) r.get("base"))
+                        .put(
+                                "path",
+                                pipeline.models
+                                        .resolve("../../../../testdata/fixtures/models/llama3-gqa-base")
+                                        .toString()),
                 "outside the configured model roots"));
         return c;
     }
@@ -91,20 +124,30 @@ class BadRequestTest {
             String runId = "valid-after-bad-requests";
             pipeline.events.send(Topics.RUNS_REQUESTED, runId, Requests.bytes(Requests.cheap(runId, base, instruct)));
             EventLog.Rec outcome = pipeline.events.awaitOutcome(runId, Duration.ofSeconds(120));
-            assertThat(outcome.topic()).as("outcome of the valid run: " + outcome.text()).isEqualTo(Topics.RUNS_COMPLETED);
+            assertThat(outcome.topic())
+                    .as("outcome of the valid run: " + outcome.text())
+                    .isEqualTo(Topics.RUNS_COMPLETED);
             ReliabilityTable.record("bad request", "a valid run sent after all the bad requests", "COMPLETED");
         }));
-        return Stream.concat(cases.stream().map(c -> DynamicTest.dynamicTest(c.input(), () -> {
-            EventLog.Rec outcome = pipeline.events.awaitOutcome(c.runId(), Duration.ofSeconds(90));
-            assertThat(outcome.topic()).as("outcome of " + c.runId()).isEqualTo(Topics.RUNS_FAILED);
-            RunFailed failed = outcome.event(RunFailed.class).orElseThrow();
-            assertThat(failed.reason()).contains(c.expected());
-            JsonNode state = awaitFailedInReport(c.runId());
-            assertThat(state.path("failure").asText()).contains(c.expected());
-            pipeline.assertAllUp();
-            ReliabilityTable.record("bad request", c.input(), "run FAILED (" + failed.service() + "): "
-                    + Text.normalize(pipeline, failed.reason()) + "; all services up");
-        })), valid);
+        return Stream.concat(
+                cases.stream()
+                        .map(c -> DynamicTest.dynamicTest(c.input(), () -> {
+                            EventLog.Rec outcome = pipeline.events.awaitOutcome(c.runId(), Duration.ofSeconds(90));
+                            assertThat(outcome.topic())
+                                    .as("outcome of " + c.runId())
+                                    .isEqualTo(Topics.RUNS_FAILED);
+                            RunFailed failed = outcome.event(RunFailed.class).orElseThrow();
+                            assertThat(failed.reason()).contains(c.expected());
+                            JsonNode state = awaitFailedInReport(c.runId());
+                            assertThat(state.path("failure").asText()).contains(c.expected());
+                            pipeline.assertAllUp();
+                            ReliabilityTable.record(
+                                    "bad request",
+                                    c.input(),
+                                    "run FAILED (" + failed.service() + "): "
+                                            + Text.normalize(pipeline, failed.reason()) + "; all services up");
+                        })),
+                valid);
     }
 
     static JsonNode awaitFailedInReport(String runId) throws Exception {

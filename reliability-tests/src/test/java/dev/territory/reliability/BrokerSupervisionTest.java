@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.territory.contracts.RoleMetricsComputed;
 import dev.territory.contracts.SeedMetricsComputed;
+import dev.territory.contracts.TerritoryEvent;
 import dev.territory.contracts.Topics;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -69,8 +70,15 @@ class BrokerSupervisionTest {
         kafkaPort = TcpProxy.freePort();
         int reportPort = TcpProxy.freePort();
         upLog = root.resolve("up.out");
-        up = cli(upLog, "up", "--state-dir", state.toString(), "--kafka-port", Integer.toString(kafkaPort),
-                "--report-port", Integer.toString(reportPort));
+        up = cli(
+                upLog,
+                "up",
+                "--state-dir",
+                state.toString(),
+                "--kafka-port",
+                Integer.toString(kafkaPort),
+                "--report-port",
+                Integer.toString(reportPort));
         awaitOutput(upLog, "territory: ready in", up, Duration.ofMinutes(5));
         bootstrap = "127.0.0.1:" + kafkaPort;
         reportUrl = "http://127.0.0.1:" + reportPort;
@@ -89,9 +97,12 @@ class BrokerSupervisionTest {
             }
         }
         // whatever a failed test left behind: only the processes this stack's pid files name
-        try (Stream<Path> pids = state == null || !Files.isDirectory(state.resolve("run")) ? Stream.empty()
+        try (Stream<Path> pids = state == null || !Files.isDirectory(state.resolve("run"))
+                ? Stream.empty()
                 : Files.list(state.resolve("run"))) {
-            pids.filter(f -> f.toString().endsWith(".pid")).map(BrokerSupervisionTest::pid).flatMap(Optional::stream)
+            pids.filter(f -> f.toString().endsWith(".pid"))
+                    .map(BrokerSupervisionTest::pid)
+                    .flatMap(Optional::stream)
                     .forEach(h -> h.destroyForcibly());
         }
     }
@@ -110,40 +121,67 @@ class BrokerSupervisionTest {
         List<Double> movingAgainS = new ArrayList<>();
         for (int i = 0; i < triggers.length; i++) {
             int n = triggers[i];
-            events.await(n + " vectors of " + runId, r -> events.all(KillTest.vectorsOf(runId)).size() >= n, Duration.ofMinutes(5));
+            events.await(
+                    n + " vectors of " + runId,
+                    r -> events.all(KillTest.vectorsOf(runId)).size() >= n,
+                    Duration.ofMinutes(5));
             int before = events.all(KillTest.vectorsOf(runId)).size();
             ProcessHandle broker = pid(state.resolve("run/kafka.pid")).orElseThrow();
             long killedAt = System.nanoTime();
             kill9(broker);
             int restarts = i + 1;
-            awaitOutput(upLog, () -> READY_AGAIN.matcher(read(upLog)).results().count() >= restarts,
-                    "kafka ready again (restart " + restarts + ")", up, Duration.ofMinutes(3));
+            awaitOutput(
+                    upLog,
+                    () -> READY_AGAIN.matcher(read(upLog)).results().count() >= restarts,
+                    "kafka ready again (restart " + restarts + ")",
+                    up,
+                    Duration.ofMinutes(3));
             restartS.add(readyAgainSeconds(read(upLog)).get(i));
             if (before < 60) {
-                events.await("a vector of " + runId + " after restart " + restarts,
-                        r -> events.all(KillTest.vectorsOf(runId)).size() > before, Duration.ofMinutes(5));
+                events.await(
+                        "a vector of " + runId + " after restart " + restarts,
+                        r -> events.all(KillTest.vectorsOf(runId)).size() > before,
+                        Duration.ofMinutes(5));
                 movingAgainS.add((System.nanoTime() - killedAt) / 1e9);
             }
         }
-        assertThat(submit.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("submit exited; output " + submitLog).isTrue();
+        assertThat(submit.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+                .as("submit exited; output " + submitLog)
+                .isTrue();
         String submitted = read(submitLog);
         assertThat(submit.exitValue()).as(submitted).isZero();
         assertThat(submitted).contains("verdict: ");
         assertThat(Results.normalized(out.resolve("results.json"), runId)).isEqualTo(baseline);
         List<SeedMetricsComputed> seeds = metricsOf(runId, SeedMetricsComputed.class);
         List<RoleMetricsComputed> roles = metricsOf(runId, RoleMetricsComputed.class);
-        assertThat(seeds).extracting(s -> s.role() + "/" + s.seed()).doesNotHaveDuplicates().hasSize(6);
-        assertThat(roles).extracting(RoleMetricsComputed::role).doesNotHaveDuplicates().hasSize(2);
-        assertThat(events.all(r -> r.topic().equals(Topics.RUNS_COMPLETED) && runId.equals(r.key()))).hasSize(1);
-        assertThat(read(upLog)).as("up's console").contains("territory: kafka exited with 137; restarting it on 127.0.0.1:" + kafkaPort);
-        assertThat(restartS).allSatisfy(s -> assertThat(s).as("seconds from a restart's start to 'kafka ready again'").isLessThan(90));
-        ReliabilityTable.record("fault", "kill -9 of the broker process three times during a run under territory up (after 1, 20, 40 of 60 vectors)",
+        assertThat(seeds)
+                .extracting(s -> s.role() + "/" + s.seed())
+                .doesNotHaveDuplicates()
+                .hasSize(6);
+        assertThat(roles)
+                .extracting(RoleMetricsComputed::role)
+                .doesNotHaveDuplicates()
+                .hasSize(2);
+        assertThat(events.all(r -> r.topic().equals(Topics.RUNS_COMPLETED) && runId.equals(r.key())))
+                .hasSize(1);
+        assertThat(read(upLog))
+                .as("up's console")
+                .contains("territory: kafka exited with 137; restarting it on 127.0.0.1:" + kafkaPort);
+        assertThat(restartS)
+                .allSatisfy(s -> assertThat(s)
+                        .as("seconds from a restart's start to 'kafka ready again'")
+                        .isLessThan(90));
+        ReliabilityTable.record(
+                "fault",
+                "kill -9 of the broker process three times during a run under territory up (after 1, 20, 40 of 60 vectors)",
                 "up restarts it on the same port and data directory each time (console: kafka exited with 137; restarting it ...;"
                         + " kafka ready again), the services ride it out; run COMPLETED, submit exits 0 with the verdict and writes --out;"
                         + " results.json identical to an undisturbed run (without " + Results.VOLATILE
                         + "); each of the 6 seed and 2 role metrics events and the RunCompleted exactly once");
-        System.out.printf("broker kill: restart took %s s (up's 'ready again'); run moving again %s s after each kill%n",
-                restartS, movingAgainS.stream().map(s -> String.format("%.1f", s)).toList());
+        System.out.printf(
+                "broker kill: restart took %s s (up's 'ready again'); run moving again %s s after each kill%n",
+                restartS,
+                movingAgainS.stream().map(s -> String.format("%.1f", s)).toList());
     }
 
     @Test
@@ -152,18 +190,32 @@ class BrokerSupervisionTest {
         Map<String, Long> before = stackPids();
         Path second = root.resolve("second-up.out");
         long t0 = System.nanoTime();
-        Process p = cli(second, "up", "--state-dir", state.toString(), "--kafka-port", Integer.toString(TcpProxy.freePort()),
-                "--report-port", Integer.toString(TcpProxy.freePort()));
+        Process p = cli(
+                second,
+                "up",
+                "--state-dir",
+                state.toString(),
+                "--kafka-port",
+                Integer.toString(TcpProxy.freePort()),
+                "--report-port",
+                Integer.toString(TcpProxy.freePort()));
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("second up exits").isTrue();
         double seconds = (System.nanoTime() - t0) / 1e9;
         List<String> lines = read(second).lines().filter(l -> !l.isBlank()).toList();
         assertThat(p.exitValue()).isNotZero();
         assertThat(lines).hasSize(1);
-        assertThat(lines.get(0)).startsWith("error: territory up is already running on " + state)
-                .contains("pid " + up.pid()).contains("kafka 127.0.0.1:" + kafkaPort).contains("report " + reportUrl);
+        assertThat(lines.get(0))
+                .startsWith("error: territory up is already running on " + state)
+                .contains("pid " + up.pid())
+                .contains("kafka 127.0.0.1:" + kafkaPort)
+                .contains("report " + reportUrl);
         assertThat(stackPids()).as("the running stack's processes").isEqualTo(before);
-        assertThat(before.values()).allSatisfy(pid -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive)).contains(true));
-        ReliabilityTable.record("operation", "a second territory up on the same state directory while one runs",
+        assertThat(before.values())
+                .allSatisfy(pid -> assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive))
+                        .contains(true));
+        ReliabilityTable.record(
+                "operation",
+                "a second territory up on the same state directory while one runs",
                 "exits non-zero at once with one line naming the running stack (error: territory up is already running on <state>"
                         + " (pid, kafka address, report URL); ...); the running stack untouched");
         System.out.printf("second up: refused in %.1f s: %s%n", seconds, lines.get(0));
@@ -174,13 +226,20 @@ class BrokerSupervisionTest {
     void sigtermToUpWithTheBrokerDeadStopsEverything() throws Exception {
         String runId = "up-sigterm";
         Process submit = submit(runId, root.resolve("out-" + runId), root.resolve("submit-" + runId + ".out"));
-        events.await("5 vectors of " + runId, r -> events.all(KillTest.vectorsOf(runId)).size() >= 5, Duration.ofMinutes(5));
-        Set<ProcessHandle> stack = new HashSet<>(ProcessHandle.of(up.pid()).orElseThrow().descendants().toList());
+        events.await(
+                "5 vectors of " + runId,
+                r -> events.all(KillTest.vectorsOf(runId)).size() >= 5,
+                Duration.ofMinutes(5));
+        Set<ProcessHandle> stack = new HashSet<>(
+                ProcessHandle.of(up.pid()).orElseThrow().descendants().toList());
         stack.add(up.toHandle());
         ProcessHandle broker = pid(state.resolve("run/kafka.pid")).orElseThrow();
         kill9(broker);
         long t0 = System.nanoTime();
-        new ProcessBuilder("kill", "-TERM", Long.toString(up.pid())).inheritIO().start().waitFor();
+        new ProcessBuilder("kill", "-TERM", Long.toString(up.pid()))
+                .inheritIO()
+                .start()
+                .waitFor();
         while (System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(60)) {
             up.toHandle().descendants().forEach(stack::add); // a broker restarted meanwhile belongs to the stack too
             if (stack.stream().noneMatch(ProcessHandle::isAlive)) {
@@ -190,8 +249,15 @@ class BrokerSupervisionTest {
         }
         double allGone = (System.nanoTime() - t0) / 1e9;
         submit.destroyForcibly();
-        assertThat(stack.stream().filter(ProcessHandle::isAlive).map(ProcessHandle::pid).toList()).as("stack processes alive").isEmpty();
-        assertThat(allGone).as("seconds from SIGTERM until every process of the stack was gone").isLessThan(30);
+        assertThat(stack.stream()
+                        .filter(ProcessHandle::isAlive)
+                        .map(ProcessHandle::pid)
+                        .toList())
+                .as("stack processes alive")
+                .isEmpty();
+        assertThat(allGone)
+                .as("seconds from SIGTERM until every process of the stack was gone")
+                .isLessThan(30);
         String console = read(upLog);
         assertThat(console).contains("territory: stopped in").doesNotContain("after SIGTERM; killed");
         // each service ended by itself: Quarkus' "stopped in", or metrics-service's exit without a Kafka Streams
@@ -209,18 +275,27 @@ class BrokerSupervisionTest {
             }
             serviceStop.put(svc, how);
         }
-        assertThat(serviceStop).as("how each service ended (Quarkus 'stopped in', or StreamsShutdown's exit)").doesNotContainValue(null);
-        ReliabilityTable.record("fault", "SIGTERM to territory up with its broker just killed (-9) and a run in flight",
+        assertThat(serviceStop)
+                .as("how each service ended (Quarkus 'stopped in', or StreamsShutdown's exit)")
+                .doesNotContainValue(null);
+        ReliabilityTable.record(
+                "fault",
+                "SIGTERM to territory up with its broker just killed (-9) and a run in flight",
                 "every process of the stack (up, broker, 3 services) gone within 30 s; each service stops by itself with the broker"
                         + " unreachable (no SIGKILL needed)");
-        System.out.printf("sigterm: every process gone %.1f s after SIGTERM to up; services' own shutdown %s%n", allGone, serviceStop);
+        System.out.printf(
+                "sigterm: every process gone %.1f s after SIGTERM to up; services' own shutdown %s%n",
+                allGone, serviceStop);
     }
 
     // --- the CLI as a process
 
     static Process cli(Path output, String... args) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Dterritory.home=" + home, "-jar", home.resolve("cli/target/territory-cli.jar").toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Dterritory.home=" + home,
+                "-jar",
+                home.resolve("cli/target/territory-cli.jar").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(output.toFile());
         pb.environment().put("DJL_OFFLINE", "true");
@@ -229,34 +304,58 @@ class BrokerSupervisionTest {
 
     /** {@code territory submit} of the GQA fixture pair, 32 tokens: 60 vectors. */
     static Process submit(String runId, Path out, Path log) throws IOException {
-        return cli(log, "submit", "--base", models.resolve("llama3-gqa-base").toString(), "--instruct",
-                models.resolve("llama3-gqa-instruct").toString(), "--max-length", "32", "--run-id", runId, "--out", out.toString(),
-                "--bootstrap-servers", bootstrap, "--report-url", reportUrl, "--timeout", "10");
+        return cli(
+                log,
+                "submit",
+                "--base",
+                models.resolve("llama3-gqa-base").toString(),
+                "--instruct",
+                models.resolve("llama3-gqa-instruct").toString(),
+                "--max-length",
+                "32",
+                "--run-id",
+                runId,
+                "--out",
+                out.toString(),
+                "--bootstrap-servers",
+                bootstrap,
+                "--report-url",
+                reportUrl,
+                "--timeout",
+                "10");
     }
 
     /** An undisturbed run through submit: exit 0, a verdict, and its normalized results.json. */
     static String submitAndCheck(String runId, Path out) throws Exception {
         Path log = root.resolve("submit-" + runId + ".out");
         Process p = submit(runId, out, log);
-        assertThat(p.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS)).as("submit exited; output " + log).isTrue();
+        assertThat(p.waitFor(RUN_TIMEOUT.toSeconds(), TimeUnit.SECONDS))
+                .as("submit exited; output " + log)
+                .isTrue();
         assertThat(p.exitValue()).as(read(log)).isZero();
         assertThat(read(log)).contains("verdict: ");
         return Results.normalized(out.resolve("results.json"), runId);
     }
 
-    static <T> List<T> metricsOf(String runId, Class<T> type) {
-        return events.all(r -> r.topic().equals(Topics.METRICS_COMPUTED) && runId.equals(r.key())).stream()
-                .map(r -> r.event().filter(type::isInstance).map(type::cast)).flatMap(Optional::stream).toList();
+    static <T extends TerritoryEvent> List<T> metricsOf(String runId, Class<T> type) {
+        return events.decoded(Topics.METRICS_COMPUTED, runId, type);
     }
 
     static List<Double> readyAgainSeconds(String console) {
-        return READY_AGAIN.matcher(console).results().map(m -> Double.parseDouble(m.group(1))).toList();
+        return READY_AGAIN
+                .matcher(console)
+                .results()
+                .map(m -> Double.parseDouble(m.group(1)))
+                .toList();
     }
 
     static Map<String, Long> stackPids() throws IOException {
         Map<String, Long> pids = new LinkedHashMap<>();
         for (String name : List.of("up", "kafka", "inference-service", "metrics-service", "report-service")) {
-            pids.put(name, Long.parseLong(Files.readString(state.resolve("run/" + name + ".pid")).trim()));
+            pids.put(
+                    name,
+                    Long.parseLong(Files.readString(state.resolve("run/" + name + ".pid"))
+                            .trim()));
         }
         return pids;
     }
@@ -270,7 +369,10 @@ class BrokerSupervisionTest {
     }
 
     static void kill9(ProcessHandle h) throws Exception {
-        new ProcessBuilder("kill", "-9", Long.toString(h.pid())).inheritIO().start().waitFor();
+        new ProcessBuilder("kill", "-9", Long.toString(h.pid()))
+                .inheritIO()
+                .start()
+                .waitFor();
         h.onExit().get(30, TimeUnit.SECONDS);
     }
 
@@ -286,7 +388,8 @@ class BrokerSupervisionTest {
         awaitOutput(output, () -> read(output).contains(text), "'" + text + "'", owner, timeout);
     }
 
-    static void awaitOutput(Path output, java.util.function.BooleanSupplier seen, String what, Process owner, Duration timeout) {
+    static void awaitOutput(
+            Path output, java.util.function.BooleanSupplier seen, String what, Process owner, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!seen.getAsBoolean()) {
             if (!owner.isAlive()) {
@@ -301,8 +404,12 @@ class BrokerSupervisionTest {
 
     /** The CLI jar, its lib/ and the services' fast-jars, laid out as a checkout ({@code territory.home}). */
     static Path snapshotHome(Path repo, Path home) throws IOException {
-        List<String> parts = List.of("cli/target/territory-cli.jar", "cli/target/lib", "inference-service/target/quarkus-app",
-                "metrics-service/target/quarkus-app", "report-service/target/quarkus-app");
+        List<String> parts = List.of(
+                "cli/target/territory-cli.jar",
+                "cli/target/lib",
+                "inference-service/target/quarkus-app",
+                "metrics-service/target/quarkus-app",
+                "report-service/target/quarkus-app");
         for (String part : parts) {
             Path src = repo.resolve(part);
             if (!Files.exists(src)) {

@@ -3,6 +3,7 @@ package dev.territory.reliability;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.territory.contracts.DeadLetterHeaders;
 import dev.territory.contracts.EntropyVectorComputed;
 import dev.territory.contracts.EventCodec;
 import dev.territory.contracts.Role;
@@ -26,8 +27,8 @@ class DeadLetterTest {
             java.util.Arrays.fill(row, value);
         }
         e[0][prompt] = value / 2; // prompts differ a little
-        return EntropyVectorComputed.of(runId, Role.BASE, 42, List.of(42), prompt, 2, 5, "llama", 2, "float32", "e11-v3",
-                "0.1.0", e);
+        return EntropyVectorComputed.of(
+                runId, Role.BASE, 42, List.of(42), prompt, 2, 5, "llama", 2, "float32", "e11-v3", "0.1.0", e);
     }
 
     @Test
@@ -35,7 +36,8 @@ class DeadLetterTest {
         Pipeline p = Pipeline.shared();
         String runId = "dlq-known";
         // a requested run (its models do not exist, so inference fails it; metrics-service knows it was requested)
-        ObjectNode request = Requests.cheap(runId, p.models.resolve("no-such-model"), p.models.resolve("no-such-model"));
+        ObjectNode request =
+                Requests.cheap(runId, p.models.resolve("no-such-model"), p.models.resolve("no-such-model"));
         p.events.send(Topics.RUNS_REQUESTED, runId, Requests.bytes(request));
         p.events.awaitOutcome(runId, Duration.ofSeconds(60));
 
@@ -56,26 +58,41 @@ class DeadLetterTest {
         String nanReason = deadLetter(p, key, "NaN");
         String unknownReason = deadLetter(p, unknown.key(), "unknown run");
         String notJsonReason = deadLetter(p, key, "not JSON");
-        EventLog.Rec seedMetrics = p.events.await("SeedMetricsComputed of " + runId + " after the bad vectors",
-                r -> r.topic().equals(Topics.METRICS_COMPUTED) && r.event(SeedMetricsComputed.class)
-                        .map(m -> m.runId().equals(runId)).orElse(false), Duration.ofSeconds(60));
-        assertThat(seedMetrics.event(SeedMetricsComputed.class).orElseThrow().promptCount()).isEqualTo(2);
+        EventLog.Rec seedMetrics = p.events.await(
+                "SeedMetricsComputed of " + runId + " after the bad vectors",
+                r -> r.topic().equals(Topics.METRICS_COMPUTED)
+                        && r.event(SeedMetricsComputed.class)
+                                .map(m -> m.runId().equals(runId))
+                                .orElse(false),
+                Duration.ofSeconds(60));
+        assertThat(seedMetrics.event(SeedMetricsComputed.class).orElseThrow().promptCount())
+                .isEqualTo(2);
         p.assertAllUp();
         String flow = "; later valid vectors on the same partition still aggregated";
-        ReliabilityTable.record("bad event", "vector whose payload has 47 floats for a 6x8 shape", "dead-lettered: " + lengthReason + flow);
+        ReliabilityTable.record(
+                "bad event",
+                "vector whose payload has 47 floats for a 6x8 shape",
+                "dead-lettered: " + lengthReason + flow);
         ReliabilityTable.record("bad event", "vector with a NaN entropy", "dead-lettered: " + nanReason + flow);
-        ReliabilityTable.record("bad event", "vector of a run never requested", "dead-lettered: " + unknownReason + flow);
+        ReliabilityTable.record(
+                "bad event", "vector of a run never requested", "dead-lettered: " + unknownReason + flow);
         ReliabilityTable.record("bad event", "vector that is not JSON", "dead-lettered: " + notJsonReason + flow);
     }
 
     static String deadLetter(Pipeline p, String key, String reasonPart) {
-        EventLog.Rec r = p.events.await("dead letter with '" + reasonPart + "' for key " + key,
-                x -> x.topic().equals(Topics.DEAD_LETTER) && key.equals(x.key())
-                        && x.headers().getOrDefault("territory-dlq-reason", "").contains(reasonPart),
+        EventLog.Rec r = p.events.await(
+                "dead letter with '" + reasonPart + "' for key " + key,
+                x -> x.topic().equals(Topics.DEAD_LETTER)
+                        && key.equals(x.key())
+                        && x.headers()
+                                .getOrDefault(DeadLetterHeaders.REASON, "")
+                                .contains(reasonPart),
                 Duration.ofSeconds(60));
-        assertThat(r.headers()).containsEntry("territory-dlq-service", "metrics-service")
-                .containsEntry("territory-dlq-topic", Topics.ENTROPY_VECTORS).containsKey("territory-dlq-offset");
-        String reason = r.headers().get("territory-dlq-reason");
+        assertThat(r.headers())
+                .containsEntry(DeadLetterHeaders.SERVICE, "metrics-service")
+                .containsEntry(DeadLetterHeaders.TOPIC, Topics.ENTROPY_VECTORS)
+                .containsKey(DeadLetterHeaders.OFFSET);
+        String reason = r.headers().get(DeadLetterHeaders.REASON);
         return reason.length() > 160 ? reason.substring(0, 160) + "…" : reason;
     }
 }

@@ -1,6 +1,7 @@
 package dev.territory.reliability;
 
 import dev.territory.contracts.EventCodec;
+import dev.territory.contracts.EventFormatException;
 import dev.territory.contracts.TerritoryEvent;
 import dev.territory.contracts.Topics;
 import java.nio.charset.StandardCharsets;
@@ -50,8 +51,15 @@ final class EventLog implements AutoCloseable {
         }
     }
 
-    static final List<String> WATCHED = List.of(Topics.RUNS_REQUESTED, Topics.MODEL_JOBS, Topics.ENTROPY_VECTORS,
-            Topics.METRICS_COMPUTED, Topics.RUNS_PROGRESS, Topics.RUNS_COMPLETED, Topics.RUNS_FAILED, Topics.DEAD_LETTER);
+    static final List<String> WATCHED = List.of(
+            Topics.RUNS_REQUESTED,
+            Topics.MODEL_JOBS,
+            Topics.ENTROPY_VECTORS,
+            Topics.METRICS_COMPUTED,
+            Topics.RUNS_PROGRESS,
+            Topics.RUNS_COMPLETED,
+            Topics.RUNS_FAILED,
+            Topics.DEAD_LETTER);
 
     private final List<Rec> records = new ArrayList<>();
     private final KafkaProducer<String, byte[]> producer;
@@ -59,36 +67,51 @@ final class EventLog implements AutoCloseable {
     private volatile boolean closed;
 
     EventLog(String bootstrap) {
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new ByteArraySerializer());
-        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false), new StringDeserializer(), new ByteArrayDeserializer());
+        producer = new KafkaProducer<>(
+                Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
+                new StringSerializer(),
+                new ByteArraySerializer());
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrap,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new StringDeserializer(),
+                new ByteArrayDeserializer());
         List<TopicPartition> parts = new ArrayList<>();
         for (String t : WATCHED) {
-            consumer.partitionsFor(t, Duration.ofSeconds(30)).forEach(p -> parts.add(new TopicPartition(t, p.partition())));
+            consumer.partitionsFor(t, Duration.ofSeconds(30))
+                    .forEach(p -> parts.add(new TopicPartition(t, p.partition())));
         }
         consumer.assign(parts);
         consumer.seekToBeginning(parts);
-        reader = new Thread(() -> {
-            try (consumer) {
-                while (!closed) {
-                    for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                        Map<String, String> headers = new LinkedHashMap<>();
-                        for (Header h : r.headers()) {
-                            headers.put(h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
+        reader = new Thread(
+                () -> {
+                    try (consumer) {
+                        while (!closed) {
+                            for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                                Map<String, String> headers = new LinkedHashMap<>();
+                                for (Header h : r.headers()) {
+                                    headers.put(
+                                            h.key(),
+                                            h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
+                                }
+                                synchronized (records) {
+                                    records.add(
+                                            new Rec(r.topic(), r.partition(), r.offset(), r.key(), r.value(), headers));
+                                    records.notifyAll();
+                                }
+                            }
                         }
-                        synchronized (records) {
-                            records.add(new Rec(r.topic(), r.partition(), r.offset(), r.key(), r.value(), headers));
-                            records.notifyAll();
-                        }
+                    } catch (org.apache.kafka.common.errors.InterruptException
+                            | org.apache.kafka.common.errors.WakeupException e) {
+                        // closing
                     }
-                }
-            } catch (org.apache.kafka.common.errors.InterruptException | org.apache.kafka.common.errors.WakeupException e) {
-                // closing
-            }
-        }, "event-log");
+                },
+                "event-log");
         reader.setDaemon(true);
         reader.start();
     }
@@ -110,6 +133,28 @@ final class EventLog implements AutoCloseable {
         synchronized (records) {
             return records.stream().filter(filter).toList();
         }
+    }
+
+    /**
+     * The events of {@code type} among the records of one topic and key, each decoded strictly: a
+     * record there that this build cannot read fails the test with the codec's reason (a stale
+     * contracts jar on the classpath would otherwise read as "no events").
+     */
+    <T extends TerritoryEvent> List<T> decoded(String topic, String key, Class<T> type) {
+        return all(r -> r.topic().equals(topic) && key.equals(r.key())).stream()
+                .map(r -> {
+                    try {
+                        return EventCodec.decode(r.value());
+                    } catch (EventFormatException e) {
+                        throw new AssertionError(
+                                topic + " offset " + r.offset() + " (key " + key + ") does not decode: "
+                                        + e.getMessage(),
+                                e);
+                    }
+                })
+                .filter(type::isInstance)
+                .map(type::cast)
+                .toList();
     }
 
     List<Rec> topic(String topic) {
@@ -142,8 +187,10 @@ final class EventLog implements AutoCloseable {
 
     /** The first RunFailed or RunCompleted of a run. */
     Rec awaitOutcome(String runId, Duration timeout) {
-        return await("RunFailed or RunCompleted of run " + runId,
-                r -> runId.equals(r.key()) && (r.topic().equals(Topics.RUNS_FAILED) || r.topic().equals(Topics.RUNS_COMPLETED)),
+        return await(
+                "RunFailed or RunCompleted of run " + runId,
+                r -> runId.equals(r.key())
+                        && (r.topic().equals(Topics.RUNS_FAILED) || r.topic().equals(Topics.RUNS_COMPLETED)),
                 timeout);
     }
 

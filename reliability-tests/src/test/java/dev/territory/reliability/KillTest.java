@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.territory.contracts.EntropyVectorComputed;
 import dev.territory.contracts.RoleMetricsComputed;
 import dev.territory.contracts.SeedMetricsComputed;
+import dev.territory.contracts.TerritoryEvent;
 import dev.territory.contracts.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -50,21 +51,29 @@ class KillTest {
     }
 
     static Predicate<EventLog.Rec> vectorsOf(String runId) {
-        return r -> r.topic().equals(Topics.ENTROPY_VECTORS) && r.key() != null && r.key().startsWith(runId + "/");
+        return r -> r.topic().equals(Topics.ENTROPY_VECTORS)
+                && r.key() != null
+                && r.key().startsWith(runId + "/");
     }
 
-    static <T> List<T> metricsOf(String runId, Class<T> type) {
-        return Pipeline.shared().events.all(r -> r.topic().equals(Topics.METRICS_COMPUTED) && runId.equals(r.key())).stream()
-                .map(r -> r.event().filter(type::isInstance).map(type::cast)).flatMap(java.util.Optional::stream).toList();
+    static <T extends TerritoryEvent> List<T> metricsOf(String runId, Class<T> type) {
+        return Pipeline.shared().events.decoded(Topics.METRICS_COMPUTED, runId, type);
     }
 
     /** Each metrics event exactly once: 3 seeds x 2 roles, and 2 roles. */
     static void metricsExactlyOnce(String runId) {
         List<SeedMetricsComputed> seeds = metricsOf(runId, SeedMetricsComputed.class);
         List<RoleMetricsComputed> roles = metricsOf(runId, RoleMetricsComputed.class);
-        assertThat(seeds).extracting(s -> s.role() + "/" + s.seed()).doesNotHaveDuplicates().hasSize(6);
-        assertThat(roles).extracting(RoleMetricsComputed::role).doesNotHaveDuplicates().hasSize(2);
-        assertThat(Pipeline.shared().events.all(r -> r.topic().equals(Topics.RUNS_COMPLETED) && runId.equals(r.key()))).hasSize(1);
+        assertThat(seeds)
+                .extracting(s -> s.role() + "/" + s.seed())
+                .doesNotHaveDuplicates()
+                .hasSize(6);
+        assertThat(roles)
+                .extracting(RoleMetricsComputed::role)
+                .doesNotHaveDuplicates()
+                .hasSize(2);
+        assertThat(Pipeline.shared().events.all(r -> r.topic().equals(Topics.RUNS_COMPLETED) && runId.equals(r.key())))
+                .hasSize(1);
     }
 
     @Test
@@ -75,7 +84,10 @@ class KillTest {
         p.events.send(Topics.RUNS_REQUESTED, runId, Requests.bytes(request(runId)));
         int[] triggers = {1, 20, 40}; // kill when this many of the run's 60 vectors are on the topic
         for (int n : triggers) {
-            p.events.await(n + " vectors of " + runId, r -> p.events.all(vectorsOf(runId)).size() >= n, Duration.ofMinutes(3));
+            p.events.await(
+                    n + " vectors of " + runId,
+                    r -> p.events.all(vectorsOf(runId)).size() >= n,
+                    Duration.ofMinutes(3));
             metrics.kill9();
             metrics.restart();
         }
@@ -83,7 +95,9 @@ class KillTest {
         assertThat(p.events.awaitOutcome(runId, Duration.ofMinutes(5)).topic()).isEqualTo(Topics.RUNS_COMPLETED);
         assertThat(Results.normalized(p, runId)).isEqualTo(reference);
         metricsExactlyOnce(runId);
-        ReliabilityTable.record("fault", "kill -9 of metrics-service three times during a run (after 1, 20, 40 of 60 vectors), restarted",
+        ReliabilityTable.record(
+                "fault",
+                "kill -9 of metrics-service three times during a run (after 1, 20, 40 of 60 vectors), restarted",
                 "run COMPLETED; results.json identical to an uninterrupted run (without " + Results.VOLATILE
                         + "); each of the 6 seed and 2 role metrics events exactly once");
     }
@@ -94,7 +108,8 @@ class KillTest {
         String runId = "kill-inference";
         Pipeline.Service inference = p.service(Pipeline.INFERENCE);
         p.events.send(Topics.RUNS_REQUESTED, runId, Requests.bytes(request(runId)));
-        p.events.await("15 vectors of " + runId, r -> p.events.all(vectorsOf(runId)).size() >= 15, Duration.ofMinutes(3));
+        p.events.await(
+                "15 vectors of " + runId, r -> p.events.all(vectorsOf(runId)).size() >= 15, Duration.ofMinutes(3));
         inference.kill9();
         int before = p.events.all(vectorsOf(runId)).size();
         inference.restart();
@@ -109,12 +124,16 @@ class KillTest {
             EntropyVectorComputed v = r.event(EntropyVectorComputed.class).orElseThrow();
             String previous = byId.putIfAbsent(v.eventId(), v.entropies());
             if (previous != null) {
-                assertThat(v.entropies()).as("replayed vector " + v.key() + "/" + v.promptIndex()).isEqualTo(previous);
+                assertThat(v.entropies())
+                        .as("replayed vector " + v.key() + "/" + v.promptIndex())
+                        .isEqualTo(previous);
             }
         }
         assertThat(byId).hasSize(60);
         int replayed = vectors.size() - 60;
-        ReliabilityTable.record("fault", "kill -9 of inference-service mid-model (after at least 15 of 60 vectors), restarted",
+        ReliabilityTable.record(
+                "fault",
+                "kill -9 of inference-service mid-model (after at least 15 of 60 vectors), restarted",
                 "job taken up again; replayed vectors have the same ids and identical entropies; all 60 (role, seed, prompt) present;"
                         + " metrics events exactly once; results.json identical to an uninterrupted run");
         assertThat(before).isGreaterThanOrEqualTo(15);
@@ -127,7 +146,8 @@ class KillTest {
         String runId = "kill-report";
         Pipeline.Service report = p.service(Pipeline.REPORT);
         p.events.send(Topics.RUNS_REQUESTED, runId, Requests.bytes(request(runId)));
-        p.events.await("first vector of " + runId, r -> p.events.all(vectorsOf(runId)).size() >= 1, Duration.ofMinutes(3));
+        p.events.await(
+                "first vector of " + runId, r -> p.events.all(vectorsOf(runId)).size() >= 1, Duration.ofMinutes(3));
         report.kill9();
         Pipeline.sleep(3000);
         report.restart();
@@ -135,11 +155,14 @@ class KillTest {
         for (String done : List.of("baseline-default-32", "kill-metrics", "kill-inference")) {
             String state = p.get(report.url() + "/api/runs/" + done);
             assertThat(state).as(done).contains("COMPLETED");
-            assertThat(p.status(report.url() + "/api/runs/" + done + "/results")).isEqualTo(200);
+            assertThat(p.status(report.url() + "/api/runs/" + done + "/results"))
+                    .isEqualTo(200);
         }
         assertThat(p.events.awaitOutcome(runId, Duration.ofMinutes(5)).topic()).isEqualTo(Topics.RUNS_COMPLETED);
         assertThat(Results.normalized(p, runId)).isEqualTo(reference);
-        ReliabilityTable.record("fault", "kill -9 of report-service with a run pending, restarted",
+        ReliabilityTable.record(
+                "fault",
+                "kill -9 of report-service with a run pending, restarted",
                 "serves every completed run (state and results.json) after the restart and finishes the pending run;"
                         + " results.json identical to an uninterrupted run");
     }

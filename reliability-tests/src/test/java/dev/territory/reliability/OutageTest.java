@@ -41,7 +41,10 @@ class OutageTest {
         String during = "outage-running";
         String queued = "outage-requested-during";
         p.events.send(Topics.RUNS_REQUESTED, during, Requests.bytes(request(during, p)));
-        p.events.await("10 vectors of " + during, r -> p.events.all(KillTest.vectorsOf(during)).size() >= 10, Duration.ofMinutes(3));
+        p.events.await(
+                "10 vectors of " + during,
+                r -> p.events.all(KillTest.vectorsOf(during)).size() >= 10,
+                Duration.ofMinutes(3));
 
         p.proxy.cut();
         long cutAt = System.nanoTime();
@@ -62,18 +65,30 @@ class OutageTest {
             p.awaitReady(s);
             upAfter = Math.max(upAfter, (System.nanoTime() - restoredAt) / 1e9);
         }
-        assertThat(downAfter).as("services whose readiness went DOWN during the outage (s after the cut)")
+        assertThat(downAfter)
+                .as("services whose readiness went DOWN during the outage (s after the cut)")
                 .containsOnlyKeys(p.services().stream().map(s -> s.instance).toArray(String[]::new));
 
         for (String runId : new String[] {during, queued}) {
-            assertThat(p.events.awaitOutcome(runId, Duration.ofMinutes(5)).topic()).as(runId).isEqualTo(Topics.RUNS_COMPLETED);
+            assertThat(p.events.awaitOutcome(runId, Duration.ofMinutes(5)).topic())
+                    .as(runId)
+                    .isEqualTo(Topics.RUNS_COMPLETED);
             assertThat(Results.normalized(p, runId)).as(runId).isEqualTo(reference);
             KillTest.metricsExactlyOnce(runId);
         }
-        double maxDown = downAfter.values().stream().mapToDouble(Double::doubleValue).max().orElse(0);
-        assertThat(maxDown).as("seconds from the cut until the last service reported DOWN").isLessThan(15);
-        assertThat(upAfter).as("seconds from the restore until every service was ready again").isLessThan(60);
-        ReliabilityTable.record("fault", "broker unreachable for 30 s mid-run (TCP proxy resets and refuses connections), a run requested during the outage",
+        double maxDown = downAfter.values().stream()
+                .mapToDouble(Double::doubleValue)
+                .max()
+                .orElse(0);
+        assertThat(maxDown)
+                .as("seconds from the cut until the last service reported DOWN")
+                .isLessThan(15);
+        assertThat(upAfter)
+                .as("seconds from the restore until every service was ready again")
+                .isLessThan(60);
+        ReliabilityTable.record(
+                "fault",
+                "broker unreachable for 30 s mid-run (TCP proxy resets and refuses connections), a run requested during the outage",
                 "readiness DOWN in every service within 15 s of the cut, all UP again within 60 s of the restore; both runs COMPLETED,"
                         + " results.json identical to an uninterrupted run, metrics events exactly once");
         System.out.printf("outage: DOWN after %s s; all UP %.1f s after the restore%n", downAfter, upAfter);

@@ -36,6 +36,7 @@ final class Pipeline {
     static final Duration READY_TIMEOUT = Duration.ofMinutes(3);
     /** API keys of the shared pipeline's report service (TERRITORY_API_KEYS). */
     static final String WRITE_KEY = "test-write-key-" + java.util.UUID.randomUUID();
+
     static final String READ_KEY = "test-read-key-" + java.util.UUID.randomUUID();
 
     private static Pipeline shared;
@@ -50,8 +51,10 @@ final class Pipeline {
     final EventLog events;
     /** Environment of every service process (on top of the test JVM's): Kafka security, tokens. */
     final Map<String, String> serviceEnv = new LinkedHashMap<>();
+
     private final Map<String, Service> services = new LinkedHashMap<>();
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private Pipeline(Path repo, Path root) throws IOException {
         this(repo, root, new LocalKafkaOptions());
@@ -65,7 +68,8 @@ final class Pipeline {
         this.results = Files.createDirectories(root.resolve("results"));
         this.logs = Files.createDirectories(root.resolve("logs"));
         int proxyPort = TcpProxy.freePort();
-        this.broker = options.dataDir(root.resolve("kafka")).advertisedPort(proxyPort).start();
+        this.broker =
+                options.dataDir(root.resolve("kafka")).advertisedPort(proxyPort).start();
         this.proxy = new TcpProxy(proxyPort, broker.port());
         broker.ensureTopics(Topics.ALL.stream().collect(Collectors.toMap(Topics.Spec::name, Topics.Spec::partitions)));
         this.events = new EventLog(broker.directBootstrapServers());
@@ -195,25 +199,32 @@ final class Pipeline {
     private void launch(Service s) throws IOException {
         Path jar = snapshot(s.kind).resolve("quarkus-run.jar");
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        List<String> cmd = new ArrayList<>(List.of(javaBin, s.kind.equals(INFERENCE) ? "-Xmx1g" : "-Xmx384m",
-                "-XX:TieredStopAtLevel=1", "-Dquarkus.http.port=" + s.port,
+        List<String> cmd = new ArrayList<>(List.of(
+                javaBin,
+                s.kind.equals(INFERENCE) ? "-Xmx1g" : "-Xmx384m",
+                "-XX:TieredStopAtLevel=1",
+                "-Dquarkus.http.port=" + s.port,
                 "-Dkafka.bootstrap.servers=" + broker.bootstrapServers()));
         switch (s.kind) {
             case INFERENCE -> cmd.add("-Dterritory.inference.model-roots=" + models);
             case METRICS -> cmd.add("-Dkafka-streams.state.dir=" + root.resolve("metrics-state/" + s.instance));
-            default -> { }
+            default -> {}
         }
         cmd.addAll(s.extraArgs);
         cmd.addAll(List.of("-jar", jar.toString()));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        ProcessBuilder pb = new ProcessBuilder(cmd)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(s.log.toFile()));
         pb.environment().put("KAFKA_BOOTSTRAP_SERVERS", broker.bootstrapServers());
         pb.environment().put("TERRITORY_RESULTS_DIR", results.toString());
         pb.environment().put("DJL_OFFLINE", "true");
         pb.environment().putAll(serviceEnv);
         pb.environment().putAll(s.extraEnv);
-        Files.writeString(s.log, "=== start " + (++s.starts) + ": " + String.join(" ", cmd) + "\n",
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        Files.writeString(
+                s.log,
+                "=== start " + (++s.starts) + ": " + String.join(" ", cmd) + "\n",
+                java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
         s.process = pb.start();
     }
 
@@ -229,7 +240,8 @@ final class Pipeline {
         }
         Path app = repo.resolve(kind).resolve("target/quarkus-app");
         if (!Files.isRegularFile(app.resolve("quarkus-run.jar"))) {
-            throw new IllegalStateException(app + "/quarkus-run.jar missing: build the services first (mvn -B -DskipTests install)");
+            throw new IllegalStateException(
+                    app + "/quarkus-run.jar missing: build the services first (mvn -B -DskipTests install)");
         }
         try (Stream<Path> walk = Files.walk(app)) {
             for (Path src : walk.toList()) {
@@ -250,8 +262,12 @@ final class Pipeline {
 
     int status(String url) {
         try {
-            return http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
+            return http.send(
+                            HttpRequest.newBuilder(URI.create(url))
+                                    .timeout(Duration.ofSeconds(5))
+                                    .build(),
+                            HttpResponse.BodyHandlers.discarding())
+                    .statusCode();
         } catch (IOException e) {
             return -1;
         } catch (InterruptedException e) {
@@ -261,7 +277,10 @@ final class Pipeline {
     }
 
     String get(String url) throws IOException, InterruptedException {
-        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create(url))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         if (r.statusCode() != 200) {
             throw new IOException("GET " + url + ": " + r.statusCode() + " " + r.body());
@@ -276,8 +295,8 @@ final class Pipeline {
                 return;
             }
             if (!s.alive()) {
-                throw new IllegalStateException(s.instance + " exited with " + s.process.exitValue() + "; log "
-                        + s.log + ":\n" + tail(s.logText(), 3000));
+                throw new IllegalStateException(s.instance + " exited with " + s.process.exitValue() + "; log " + s.log
+                        + ":\n" + tail(s.logText(), 3000));
             }
             sleep(250);
         }
@@ -288,7 +307,8 @@ final class Pipeline {
     void assertAllUp() {
         for (Service s : services.values()) {
             if (!s.alive()) {
-                throw new AssertionError(s.instance + " has stopped (exit " + s.process.exitValue() + "); log " + s.log);
+                throw new AssertionError(
+                        s.instance + " has stopped (exit " + s.process.exitValue() + "); log " + s.log);
             }
             if (!ready(s)) {
                 throw new AssertionError(s.instance + " is not ready; log " + s.log);

@@ -22,12 +22,17 @@ class ReliabilityDocsTest {
     void docsTableHoldsEveryObservedRow() throws Exception {
         String suite = System.getProperty("reliability.suite", "fast");
         Path repo = Pipeline.repoRoot();
-        Path table = ReliabilityTable.write(repo.resolve("reliability-tests/target/reliability-table-" + suite + ".md"));
+        Path table =
+                ReliabilityTable.write(repo.resolve("reliability-tests/target/reliability-table-" + suite + ".md"));
         List<ReliabilityTable.Row> rows = ReliabilityTable.rows();
         assertThat(rows).as("rows recorded by the " + suite + " tests").isNotEmpty();
         String docs = Files.readString(repo.resolve("docs/reliability.md"));
-        List<String> missing = rows.stream().map(ReliabilityTable.Row::markdown).filter(line -> !docs.contains(line)).toList();
-        assertThat(missing).as("rows observed by the tests but not in docs/reliability.md (copy them from " + table + ")")
+        List<String> missing = rows.stream()
+                .map(ReliabilityTable.Row::markdown)
+                .filter(line -> !docs.contains(line))
+                .toList();
+        assertThat(missing)
+                .as("rows observed by the tests but not in docs/reliability.md (copy them from " + table + ")")
                 .isEmpty();
     }
 }

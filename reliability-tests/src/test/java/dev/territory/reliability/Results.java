@@ -15,8 +15,10 @@ import java.nio.file.Path;
  */
 final class Results {
     static final String VOLATILE = "run_id, timestamp, started_at, and the run id inside strings";
-    private static final JsonMapper CANONICAL = JsonMapper.builder().enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
-            .enable(SerializationFeature.INDENT_OUTPUT).build();
+    private static final JsonMapper CANONICAL = JsonMapper.builder()
+            .enable(SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS)
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .build();
 
     private Results() {}
 

@@ -64,19 +64,27 @@ class ScalingTest {
         try (TcpProxy gate = new TcpProxy(port, p.broker.port())) {
             gate.cut();
             for (int i = 2; i <= 3; i++) {
-                extra.add(p.start(Pipeline.INFERENCE, Pipeline.INFERENCE + "-" + i, "-Dkafka.bootstrap.servers=127.0.0.1:" + port));
-                extra.add(p.start(Pipeline.METRICS, Pipeline.METRICS + "-" + i, "-Dkafka.bootstrap.servers=127.0.0.1:" + port));
+                extra.add(p.start(
+                        Pipeline.INFERENCE,
+                        Pipeline.INFERENCE + "-" + i,
+                        "-Dkafka.bootstrap.servers=127.0.0.1:" + port));
+                extra.add(p.start(
+                        Pipeline.METRICS, Pipeline.METRICS + "-" + i, "-Dkafka.bootstrap.servers=127.0.0.1:" + port));
             }
             for (Pipeline.Service s : extra) { // started (not ready: no broker), DJL warm
                 long until = System.nanoTime() + Pipeline.READY_TIMEOUT.toNanos();
                 while ((!s.logText().contains(" started in ")
-                        || s.kind.equals(Pipeline.INFERENCE) && !s.logText().contains("DJL engine warm"))
+                                || s.kind.equals(Pipeline.INFERENCE)
+                                        && !s.logText().contains("DJL engine warm"))
                         && System.nanoTime() < until) {
                     Pipeline.sleep(200);
                 }
             }
             p.events.send(Topics.RUNS_REQUESTED, runId, Requests.bytes(request(runId, p)));
-            p.events.await("30 vectors of " + runId, r -> p.events.all(KillTest.vectorsOf(runId)).size() >= 30, Duration.ofMinutes(3));
+            p.events.await(
+                    "30 vectors of " + runId,
+                    r -> p.events.all(KillTest.vectorsOf(runId)).size() >= 30,
+                    Duration.ofMinutes(3));
             gate.restore(); // 1 -> 3
             for (Pipeline.Service s : extra) {
                 p.awaitReady(s);
@@ -87,7 +95,9 @@ class ScalingTest {
             while (p.events.all(KillTest.vectorsOf(runId)).size() < atThree + 30 && System.nanoTime() < until) {
                 Pipeline.sleep(100);
             }
-            completedBeforeScaleDown = !p.events.all(r -> r.topic().equals(Topics.RUNS_COMPLETED) && runId.equals(r.key())).isEmpty();
+            completedBeforeScaleDown = !p.events
+                    .all(r -> r.topic().equals(Topics.RUNS_COMPLETED) && runId.equals(r.key()))
+                    .isEmpty();
             for (Pipeline.Service s : extra) { // 3 -> 1
                 p.remove(s);
             }
@@ -100,13 +110,19 @@ class ScalingTest {
         List<?> roleMetrics = KillTest.metricsOf(runId, dev.territory.contracts.RoleMetricsComputed.class);
         assertThat(seedMetrics).hasSize(20);
         assertThat(roleMetrics).hasSize(2);
-        assertThat(p.events.all(r -> r.topic().equals(Topics.RUNS_COMPLETED) && runId.equals(r.key()))).hasSize(1);
+        assertThat(p.events.all(r -> r.topic().equals(Topics.RUNS_COMPLETED) && runId.equals(r.key())))
+                .hasSize(1);
         int total = p.events.all(KillTest.vectorsOf(runId)).size();
-        assertThat(completedBeforeScaleDown).as("the run was still going when the extra processes left").isFalse();
-        System.out.printf("scaling: 3 instances at %d vectors, back to 1 at %d, %d vector records in all (600 distinct)%n",
+        assertThat(completedBeforeScaleDown)
+                .as("the run was still going when the extra processes left")
+                .isFalse();
+        System.out.printf(
+                "scaling: 3 instances at %d vectors, back to 1 at %d, %d vector records in all (600 distinct)%n",
                 atThree, atOne, total);
-        ReliabilityTable.record("fault", "consumers scaled 1 -> 3 -> 1 mid-run: two more inference and metrics processes (started beforehand, their bootstrap"
-                + " behind a cut proxy) join the groups after 30 of 600 vectors, then stop (SIGTERM) before the run ends",
+        ReliabilityTable.record(
+                "fault",
+                "consumers scaled 1 -> 3 -> 1 mid-run: two more inference and metrics processes (started beforehand, their bootstrap"
+                        + " behind a cut proxy) join the groups after 30 of 600 vectors, then stop (SIGTERM) before the run ends",
                 "run COMPLETED; results.json identical to an uninterrupted run; each of the 20 seed and 2 role metrics events exactly once");
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.territory.contracts.Topics;
 import dev.territory.kafka.local.LocalKafkaOptions;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * Issue 7, access and secrets: the three services on a broker whose client listener is SASL_SSL
+ * Access and secrets: the three services on a broker whose client listener is SASL_SSL
  * with SCRAM-SHA-512 (LocalKafkaOptions, keytool certificate), configured per service from the
  * environment and a mounted password file (kafka-security's TERRITORY_KAFKA_*); a known fake
  * HF_TOKEN and the SASL password must appear in no log and no file of the run; a wrong password
@@ -49,7 +48,10 @@ class SecuredKafkaTest {
         p.serviceEnv.put("TERRITORY_KAFKA_TRUSTSTORE_PASSWORD", p.broker.truststorePassword());
         p.serviceEnv.put("HF_TOKEN", HF_TOKEN);
         // the password: a mounted file for two services, the environment for the third
-        p.start(Pipeline.INFERENCE, Pipeline.INFERENCE, Map.of("TERRITORY_KAFKA_PASSWORD_FILE", passwordFile.toString()));
+        p.start(
+                Pipeline.INFERENCE,
+                Pipeline.INFERENCE,
+                Map.of("TERRITORY_KAFKA_PASSWORD_FILE", passwordFile.toString()));
         p.start(Pipeline.METRICS, Pipeline.METRICS, Map.of("TERRITORY_KAFKA_PASSWORD_FILE", passwordFile.toString()));
         p.start(Pipeline.REPORT, Pipeline.REPORT, Map.of("TERRITORY_KAFKA_PASSWORD", PASSWORD));
         for (Pipeline.Service s : p.services()) {
@@ -78,7 +80,8 @@ class SecuredKafkaTest {
         assertThat(p.broker.secured()).isTrue();
 
         List<Path> searched = new ArrayList<>();
-        try (Stream<Path> logs = Files.list(p.logs); Stream<Path> run = Files.walk(p.results.resolve(runId))) {
+        try (Stream<Path> logs = Files.list(p.logs);
+                Stream<Path> run = Files.walk(p.results.resolve(runId))) {
             searched.addAll(logs.toList());
             searched.addAll(run.filter(Files::isRegularFile).toList());
         }
@@ -87,8 +90,10 @@ class SecuredKafkaTest {
             String text = new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
             assertThat(text).as(f.toString()).doesNotContain(PASSWORD).doesNotContain(HF_TOKEN);
         }
-        ReliabilityTable.record("access", "the pipeline on a SASL_SSL broker (SCRAM-SHA-512, keytool certificate); user, password"
-                + " (mounted file or environment) and truststore from TERRITORY_KAFKA_*; fake HF_TOKEN in every service's environment",
+        ReliabilityTable.record(
+                "access",
+                "the pipeline on a SASL_SSL broker (SCRAM-SHA-512, keytool certificate); user, password"
+                        + " (mounted file or environment) and truststore from TERRITORY_KAFKA_*; fake HF_TOKEN in every service's environment",
                 "fixture run COMPLETED; neither the SASL password nor the HF token appears in any service log or file of the run");
         System.out.println("secrets: " + searched.size() + " files searched");
     }
@@ -97,13 +102,17 @@ class SecuredKafkaTest {
     @Order(2)
     void aWrongPasswordFailsWithinSecondsNamingAuthentication() throws Exception {
         long start = System.nanoTime();
-        Pipeline.Service wrong = p.start(Pipeline.REPORT, "report-wrong-password",
-                Map.of("TERRITORY_KAFKA_PASSWORD", "not-the-password"));
+        Pipeline.Service wrong = p.start(
+                Pipeline.REPORT, "report-wrong-password", Map.of("TERRITORY_KAFKA_PASSWORD", "not-the-password"));
         String line = null;
         try {
             long deadline = start + Duration.ofSeconds(60).toNanos();
             while (line == null && System.nanoTime() < deadline) {
-                line = wrong.logText().lines().filter(l -> l.contains("Authentication failed")).findFirst().orElse(null);
+                line = wrong.logText()
+                        .lines()
+                        .filter(l -> l.contains("Authentication failed"))
+                        .findFirst()
+                        .orElse(null);
                 Pipeline.sleep(200);
             }
             double seconds = (System.nanoTime() - start) / 1e9;
@@ -113,15 +122,22 @@ class SecuredKafkaTest {
             while (p.status(wrong.url() + "/q/health/ready") == -1 && System.nanoTime() < deadline) {
                 Pipeline.sleep(200);
             }
-            assertThat(p.status(wrong.url() + "/q/health/ready")).as("readiness of a service that cannot authenticate").isEqualTo(503);
+            assertThat(p.status(wrong.url() + "/q/health/ready"))
+                    .as("readiness of a service that cannot authenticate")
+                    .isEqualTo(503);
             Pipeline.sleep(3000);
             assertThat(p.status(wrong.url() + "/q/health/ready")).isEqualTo(503);
             assertThat(wrong.logText()).doesNotContain(PASSWORD).doesNotContain("not-the-password");
-            assertThat(seconds).as("seconds from the process start to the authentication error").isLessThan(30);
+            assertThat(seconds)
+                    .as("seconds from the process start to the authentication error")
+                    .isLessThan(30);
             System.out.printf("wrong password: authentication error %.1f s after the process start%n", seconds);
-            ReliabilityTable.record("access", "report-service started with a wrong SASL password",
+            ReliabilityTable.record(
+                    "access",
+                    "report-service started with a wrong SASL password",
                     "fails within 30 s of the process start (JVM start included), not ready, log: "
-                            + line.substring(line.indexOf("Authentication failed")).replaceAll("\\s+$", ""));
+                            + line.substring(line.indexOf("Authentication failed"))
+                                    .replaceAll("\\s+$", ""));
         } finally {
             p.remove(wrong);
         }
