@@ -9,8 +9,10 @@
 # with service starts denied (no system daemon starts); dockerd is started in the background when
 # no engine answers, and stopped again at the end if this script started it. Then, timed:
 #   1. local base images (deploy/local-images.sh --bases-only; skipped when they exist)
-#   2. mvn -B verify (the Kafka integration tests of the services run on the Kafka image through
-#      Testcontainers; CI=true makes a missing engine an error)
+#   2. mvn -B install (every module's tests; the Kafka integration tests of the services run on the
+#      Kafka image through Testcontainers; CI=true makes a missing engine an error). install, not
+#      verify: step 5 builds one module, which takes the others from the local repository, so they
+#      must be this checkout's and not an older build's
 #   3. the three service images from the fast-jars step 2 packaged (deploy/local-images.sh)
 #   4. deploy/compose-smoke.sh, then deploy/compose-smoke.sh --kill-kafka
 #   5. the slow reliability suite (mvn -B -Pslow -pl reliability-tests verify)
@@ -65,7 +67,7 @@ stop_dockerd() {
 trap stop_dockerd EXIT
 
 step "engine, plugins, local base images" deploy/local-images.sh --bases-only
-step "mvn -B verify" env CI="${CI:-true}" mvn -B verify
+step "mvn -B install" env CI="${CI:-true}" mvn -B install
 step "service images" deploy/local-images.sh
 step "compose smoke" deploy/compose-smoke.sh
 step "compose smoke --kill-kafka" deploy/compose-smoke.sh --kill-kafka
