@@ -7,7 +7,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.core.Linear;
 import dev.territory.engine.ComputeDtype;
 import dev.territory.engine.ModelException;
 import dev.territory.engine.config.ModelConfig;
@@ -35,7 +34,8 @@ import java.util.List;
  * <p>Compute dtype: every array is float32. In bfloat16 and float16 the values are rounded to
  * that dtype ({@link Rounding}) at exactly the points where transformers' eager path holds a
  * tensor in it, so that the float32 arithmetic between two points is what torch's bf16/f16
- * kernels do (float32 opmath or accumulator, one rounding of the result). The rounding points of
+ * kernels do (float32 opmath or accumulator, one rounding of the result; matrix products summed
+ * as cuBLAS's bf16 GEMM sums them, {@link Products}). The rounding points of
  * {@link #forward} and {@link #layer}, in order ({@code r(.)} = round to the dtype):
  * <ol>
  *   <li>weights: {@code r(w)} at load ({@code torch_dtype=}); bfloat16 files load exactly</li>
@@ -93,6 +93,7 @@ public final class Decoder implements AutoCloseable {
     private final ModelConfig config;
     private final NDManager[] weights; // per device of the plan: that device's weights
     private final Rounding rounding; // to the compute dtype; NONE in float32
+    private final Products products; // how matrix products of rounded inputs are summed
     private final NDArray embedTokens; // model.embed_tokens (V, E), on the first device
     private final Layer[] layers;
     private final LayerPlan plan;
@@ -108,6 +109,7 @@ public final class Decoder implements AutoCloseable {
         this.config = config;
         this.weights = weights;
         this.rounding = rounding;
+        this.products = new Products(rounding);
         this.embedTokens = embedTokens;
         this.layers = layers;
         this.plan = plan;
@@ -382,9 +384,12 @@ public final class Decoder implements AutoCloseable {
             NDArray hs = rmsNorm(x, w.inputNorm()); // (B, T, E)
 
             // qkv projections: (B, T, E) -> (B, T, N*D) -> (B, T, N, D) -> (B, N, T, D)
-            NDArray q = r(linear(hs, w.wq(), w.bq())).reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
-            NDArray k = r(linear(hs, w.wk(), w.bk())).reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
-            NDArray v = r(linear(hs, w.wv(), w.bv())).reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
+            NDArray q =
+                    r(products.linear(hs, w.wq(), w.bq())).reshape(b, t, h, d).transpose(0, 2, 1, 3); // (B, H, T, D)
+            NDArray k =
+                    r(products.linear(hs, w.wk(), w.bk())).reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
+            NDArray v =
+                    r(products.linear(hs, w.wv(), w.bv())).reshape(b, t, kv, d).transpose(0, 2, 1, 3); // (B, KV, T, D)
 
             // RoPE: q * cos + rotate_half(q) * sin
             q = rope(q, cos, sin);
@@ -412,8 +417,8 @@ public final class Decoder implements AutoCloseable {
                     qc.attach(cm); // NB: when c == t, q itself moves into this chunk's scope
                     NDArray kc = keys == t ? k : local(k.get(new NDIndex(":, :, :{}, :", keys)), cm); // (B, KV, K, D)
                     NDArray vc = keys == t ? v : local(v.get(new NDIndex(":, :, :{}, :", keys)), cm); // (B, KV, K, D)
-                    NDArray scores = r(qc.reshape(b, kv, (long) g * c, d)
-                                    .matMul(kc.transpose(0, 1, 3, 2))) // (B, KV, G*C, K)
+                    NDArray scores = r(products.matMul(
+                                    qc.reshape(b, kv, (long) g * c, d), kc.transpose(0, 1, 3, 2))) // (B, KV, G*C, K)
                             .reshape(b, h, c, keys); // (B, H, C, K)
                     if (!scaleQuery) {
                         scores = r(
@@ -432,7 +437,7 @@ public final class Decoder implements AutoCloseable {
                     if (observer != null) {
                         observer.onChunk(l, c0, p);
                     }
-                    NDArray oc = r(p.reshape(b, kv, (long) g * c, keys).matMul(vc)) // (B, KV, G*C, D)
+                    NDArray oc = r(products.matMul(p.reshape(b, kv, (long) g * c, keys), vc)) // (B, KV, G*C, D)
                             .reshape(b, h, c, d); // (B, H, C, D)
                     oc.attach(block); // freed with the attention block
                     outputs.add(oc);
@@ -443,7 +448,7 @@ public final class Decoder implements AutoCloseable {
                     .reshape(b, t, (long) h * d); // (B, T, H*D)
 
             // output projection and residual connection
-            x1 = r(x.add(r(linear(attn, w.wo(), w.bo())))); // (B, T, E)
+            x1 = r(x.add(r(products.linear(attn, w.wo(), w.bo())))); // (B, T, E)
             x1.attach(step);
         }
 
@@ -451,8 +456,8 @@ public final class Decoder implements AutoCloseable {
             x1.tempAttach(block);
             // ffn rmsnorm, SwiGLU: down(silu(gate(x)) * up(x)), residual connection
             NDArray h2 = rmsNorm(x1, w.postNorm()); // (B, T, E)
-            NDArray gate = r(linear(h2, w.wGate(), w.bGate())); // (B, T, I)
-            NDArray up = r(linear(h2, w.wUp(), w.bUp())); // (B, T, I)
+            NDArray gate = r(products.linear(h2, w.wGate(), w.bGate())); // (B, T, I)
+            NDArray up = r(products.linear(h2, w.wUp(), w.bUp())); // (B, T, I)
             // silu(gate) * up, silu(x) = x / (1 + exp(-x)) in float32, rounded once as torch's silu:
             // the same operations in place, each (B, T, I) temporary freed when used
             NDArray negated = gate.neg();
@@ -463,7 +468,7 @@ public final class Decoder implements AutoCloseable {
             denominator.close();
             NDArray act = r(silu.muli(up));
             up.close();
-            NDArray out = r(x1.add(r(linear(act, w.wDown(), w.bDown())))); // (B, T, E)
+            NDArray out = r(x1.add(r(products.linear(act, w.wDown(), w.bDown())))); // (B, T, E)
             out.attach(step);
             return out;
         }
@@ -552,10 +557,6 @@ public final class Decoder implements AutoCloseable {
         NDArray x2 = x.get(new NDIndex("..., {}:", d / 2));
         NDArray rotated = x2.neg().concat(x1, -1);
         return r(r(x.mul(cos)).addi(r(rotated.mul(sin))));
-    }
-
-    private static NDArray linear(NDArray x, NDArray weight, NDArray bias) {
-        return (bias == null ? Linear.linear(x, weight) : Linear.linear(x, weight, bias)).singletonOrThrow();
     }
 
     private static long[] flatten(long[][] a) {

@@ -10,8 +10,7 @@ import dev.territory.engine.ComputeDtype;
  * {@code .to(dtype)}: the one home of the bfloat16 and float16 emulation. The decoder computes in
  * float32 arrays and calls {@link #round} wherever Hugging Face transformers holds a tensor in the
  * compute dtype (the list is in {@link Decoder}'s Javadoc). A float32 product of two rounded
- * values is exact and a float32 matmul of rounded inputs accumulates as the bf16/f16 GEMMs of
- * cuBLAS and oneDNN do (float32 accumulator, one rounding of the result).
+ * values is exact; how matrix products of rounded inputs are summed is {@link Products}'.
  *
  * <p>bfloat16 uses only elementwise float32 operations, so it runs on the CPU and CUDA alike
  * without a host round trip: Veltkamp's split {@code g = 65537 x; hi = g - (g - x)} keeps the
